@@ -1,0 +1,104 @@
+import validatePackageName from 'validate-npm-package-name';
+import { z } from 'zod';
+import { RUNTIMES } from './runtime';
+import { VERSION_SID } from './sid';
+
+/** Twilio's documented limits per build. */
+export const MAX_FUNCTION_VERSIONS = 50;
+export const MAX_ASSET_VERSIONS = 1000;
+
+/** A form field that may occur once (a string) or repeatedly (an array), as a list of version SIDs. */
+const versionSids = (parameter: string, max: number) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]))
+    .pipe(
+      z
+        .array(
+          z.string().regex(VERSION_SID, {
+            error: (issue) => `Invalid ${parameter}: '${String(issue.input)}' is not a version SID (ZN followed by 32 hex digits)`,
+          }),
+        )
+        .max(max, { error: `Invalid ${parameter}: at most ${max} are allowed in one build` }),
+    );
+
+const dependency = z.object(
+  {
+    name: z.string({ error: 'Invalid Dependencies: each dependency needs a string name' }).refine(
+      (name) => validatePackageName(name).validForOldPackages,
+      { error: (issue) => `Invalid Dependencies: '${String(issue.input)}' is not a valid npm package name` },
+    ),
+    version: z
+      .string({ error: 'Invalid Dependencies: each dependency needs a string version' })
+      .min(1, { error: 'Invalid Dependencies: a dependency version cannot be empty' }),
+  },
+  { error: 'Invalid Dependencies: each dependency must be an object {"name": ..., "version": ...}' },
+);
+
+/**
+ * Twilio's serverless toolkit sends `Dependencies="[...]"`: the JSON text wrapped in one extra
+ * pair of double quotes. Accept that form and the raw JSON text.
+ */
+function unwrapQuotedJson(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.length < 2 || !trimmed.startsWith('"') || !trimmed.endsWith('"')) return trimmed;
+  try {
+    const decoded: unknown = JSON.parse(trimmed);
+    if (typeof decoded === 'string') return decoded;
+  } catch {
+    // not a JSON string literal: the toolkit's unescaped quotes
+  }
+  return trimmed.slice(1, -1);
+}
+
+const dependencies = z
+  .string({ error: 'Invalid Dependencies: expected one JSON text' })
+  .optional()
+  .transform((text, context) => {
+    if (text === undefined) return [];
+    try {
+      return JSON.parse(unwrapQuotedJson(text)) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'Invalid Dependencies: not valid JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(dependency, { error: 'Invalid Dependencies: expected a JSON array of {"name", "version"} objects' }));
+
+/**
+ * The Create Build form body. Unknown parameters are ignored, as Twilio does. The transforms
+ * turn the wire form into the domain's: lists of SIDs, parsed dependencies.
+ */
+export const createBuildBody = z
+  .object({
+    FunctionVersions: versionSids('FunctionVersions', MAX_FUNCTION_VERSIONS),
+    AssetVersions: versionSids('AssetVersions', MAX_ASSET_VERSIONS),
+    Dependencies: dependencies,
+    Runtime: z
+      .enum(RUNTIMES, { error: `Invalid Runtime: must be one of ${RUNTIMES.join(', ')}` })
+      .optional(),
+  })
+  .refine((body) => body.FunctionVersions.length + body.AssetVersions.length > 0, {
+    error: 'At least one Function Version or Asset Version is required for Build',
+  });
+
+export type CreateBuildRequest = z.output<typeof createBuildBody>;
+
+/** Twilio's paging parameters of a list request. */
+export const listBuildsQuery = z.object({
+  PageSize: z.coerce
+    .number({ error: 'Invalid PageSize: must be an integer from 1 to 1000' })
+    .int({ error: 'Invalid PageSize: must be an integer from 1 to 1000' })
+    .min(1, { error: 'Invalid PageSize: must be an integer from 1 to 1000' })
+    .max(1000, { error: 'Invalid PageSize: must be an integer from 1 to 1000' })
+    .default(50),
+  Page: z.coerce
+    .number({ error: 'Invalid Page: must be a non-negative integer' })
+    .int({ error: 'Invalid Page: must be a non-negative integer' })
+    .min(0, { error: 'Invalid Page: must be a non-negative integer' })
+    .default(0),
+  PageToken: z.string().optional(),
+});
+
+export type ListBuildsRequest = z.output<typeof listBuildsQuery>;

@@ -1,0 +1,69 @@
+/**
+ * The Twilio error catalogue: every error this API answers with is built here, in Twilio's wire
+ * shape `{code, message, more_info, status}`. No `type` or `title` keys: twilio-node would then
+ * parse the body as a different error format.
+ */
+export class TwilioError extends Error {
+  /** Middy convention: errors with `expose` may show their message to the client. */
+  readonly expose: boolean;
+
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'TwilioError';
+    this.expose = status < 500;
+  }
+
+  /** The response body, exactly as Twilio shapes it. */
+  toJSON(): { code: number; message: string; more_info: string; status: number } {
+    return {
+      code: this.code,
+      message: this.message,
+      more_info: `https://www.twilio.com/docs/errors/${this.code}`,
+      status: this.status,
+    };
+  }
+}
+
+/** 400 / 20001: a request parameter is missing or invalid; the message names it. */
+export const invalidParameter = (message: string): TwilioError => new TwilioError(400, 20001, message);
+
+/** 401 / 20003: missing or wrong credentials. */
+export const authenticationRequired = (): TwilioError =>
+  new TwilioError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+
+/** 404 / 20404: never says whether the resource exists in another account. */
+export const notFound = (path: string): TwilioError =>
+  new TwilioError(404, 20404, `The requested resource ${path} was not found`);
+
+/** 405 / 20004. */
+export const methodNotAllowed = (method: string, allowed: string[]): TwilioError =>
+  new TwilioError(405, 20004, `Method not allowed: ${method}`, { Allow: allowed.join(', ') });
+
+/** 413: the body is larger than the API accepts. */
+export const payloadTooLarge = (limitBytes: number): TwilioError =>
+  new TwilioError(413, 20413, `Request body too large: at most ${limitBytes} bytes are accepted`);
+
+/** 415: the body is not a form. */
+export const unsupportedMediaType = (): TwilioError =>
+  new TwilioError(415, 20415, 'Unsupported Media Type: send application/x-www-form-urlencoded');
+
+/** 500 / 20500: the body never carries internals, only the request id to quote. */
+export const internalError = (requestId: string): TwilioError =>
+  new TwilioError(500, 20500, `An internal server error has occurred (request id ${requestId})`);
+
+/**
+ * Maps any error thrown in a handler chain to the TwilioError to answer with: our own errors as
+ * they are, Middy's HTTP errors (e.g. the body parser's 415) to their catalogue entry, anything
+ * else to a generic 500.
+ */
+export function toTwilioError(error: unknown, requestId: string): TwilioError {
+  if (error instanceof TwilioError) return error;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (status === 415) return unsupportedMediaType();
+  return internalError(requestId);
+}

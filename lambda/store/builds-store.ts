@@ -1,0 +1,190 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { keys, BUILD_SORT_PREFIX, TABLE_KEY, type ItemKey } from './keys';
+import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, ServiceItem } from './items';
+
+/** BatchGetItem takes at most 100 keys per call. */
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 5;
+
+/** What one request needs to read: the caller's account plus whatever the route touches. */
+export interface ContextQuery {
+  accountSid: string;
+  serviceSid: string;
+  buildSid?: string;
+  functionVersionSids?: readonly string[];
+  assetVersionSids?: readonly string[];
+}
+
+export interface RequestContext {
+  account?: AccountItem;
+  service?: ServiceItem;
+  build?: BuildItem;
+  functionVersions: Map<string, FunctionVersionItem>;
+  assetVersions: Map<string, AssetVersionItem>;
+}
+
+/** Where a page starts: right after (older than) or right before (newer than) a build. */
+export interface PageCursor {
+  sid: string;
+  direction: 'after' | 'before';
+}
+
+export interface BuildPage {
+  builds: BuildItem[];
+  /** DynamoDB stopped at the page size: more builds may follow in the page's direction. */
+  more: boolean;
+}
+
+const keyId = (key: ItemKey): string => `${key.PK}|${key.SK}`;
+
+/** DynamoDB access for the Builds API. All keys come from `keys`. */
+export class BuildsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Reads the account, service, build and versions a request needs in one BatchGetItem (more
+   * only beyond 100 keys, in parallel). Callers authenticate and authorize with the result.
+   */
+  async loadContext(query: ContextQuery): Promise<RequestContext> {
+    const { accountSid, serviceSid, buildSid, functionVersionSids = [], assetVersionSids = [] } = query;
+    const wanted = new Map<string, ItemKey>();
+    const add = (key: ItemKey) => wanted.set(keyId(key), key);
+    add(keys.account(accountSid));
+    add(keys.service(accountSid, serviceSid));
+    if (buildSid) add(keys.build(serviceSid, buildSid));
+    for (const sid of functionVersionSids) add(keys.functionVersion(serviceSid, sid));
+    for (const sid of assetVersionSids) add(keys.assetVersion(serviceSid, sid));
+
+    const found = await this.batchGet([...wanted.values()]);
+    const item = <T>(key: ItemKey) => found.get(keyId(key)) as T | undefined;
+    const collect = <T>(sids: readonly string[], keyOf: (sid: string) => ItemKey) => {
+      const result = new Map<string, T>();
+      for (const sid of sids) {
+        const version = item<T>(keyOf(sid));
+        if (version) result.set(sid, version);
+      }
+      return result;
+    };
+    return {
+      account: item<AccountItem>(keys.account(accountSid)),
+      service: item<ServiceItem>(keys.service(accountSid, serviceSid)),
+      build: buildSid ? item<BuildItem>(keys.build(serviceSid, buildSid)) : undefined,
+      functionVersions: collect<FunctionVersionItem>(functionVersionSids, (sid) => keys.functionVersion(serviceSid, sid)),
+      assetVersions: collect<AssetVersionItem>(assetVersionSids, (sid) => keys.assetVersion(serviceSid, sid)),
+    };
+  }
+
+  /** Writes a new build; the condition makes it impossible to overwrite an existing item. */
+  async putBuild(build: BuildItem): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.build(build.service_sid, build.sid), ...build },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+      }),
+    );
+  }
+
+  /**
+   * One page of a service's builds, newest first, with one Query of exactly `pageSize` items:
+   * after the cursor's build (older ones), or before it (newer ones, read upwards and reversed).
+   */
+  async listBuilds(accountSid: string, serviceSid: string, pageSize: number, cursor?: PageCursor): Promise<BuildPage> {
+    const newestFirst = cursor?.direction !== 'before';
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        FilterExpression: 'account_sid = :account',
+        ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': keys.servicePartition(serviceSid),
+          ':prefix': BUILD_SORT_PREFIX,
+          ':account': accountSid,
+        },
+        ScanIndexForward: !newestFirst,
+        Limit: pageSize,
+        ...(cursor ? { ExclusiveStartKey: keys.build(serviceSid, cursor.sid) } : {}),
+      }),
+    );
+    const builds = (result.Items ?? []) as BuildItem[];
+    return { builds: newestFirst ? builds : builds.reverse(), more: result.LastEvaluatedKey !== undefined };
+  }
+
+  /** Deletes a build of this account; false when there was none to delete. */
+  async deleteBuild(accountSid: string, serviceSid: string, buildSid: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.build(serviceSid, buildSid),
+          ConditionExpression: 'account_sid = :account',
+          ExpressionAttributeValues: { ':account': accountSid },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Ends a build that is still `building` as `failed`, recording why; a no-op otherwise. */
+  async markBuildFailed(serviceSid: string, buildSid: string, errorCode: number, errorMessage: string, now: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.build(serviceSid, buildSid),
+          UpdateExpression: 'SET #status = :failed, date_updated = :now, error_code = :code, error_message = :message',
+          ConditionExpression: '#status = :building',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':building': 'building',
+            ':now': now.toISOString(),
+            ':code': errorCode,
+            ':message': errorMessage,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async batchGet(allKeys: ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
+    const chunks: ItemKey[][] = [];
+    for (let i = 0; i < allKeys.length; i += BATCH_GET_LIMIT) chunks.push(allKeys.slice(i, i + BATCH_GET_LIMIT));
+    const found = new Map<string, Record<string, unknown>>();
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: ItemKey[] = chunk;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_RETRIES) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+          if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+          const result = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) {
+            found.set(keyId(item as ItemKey), item);
+          }
+          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as ItemKey[];
+        }
+      }),
+    );
+    return found;
+  }
+}
