@@ -1,0 +1,56 @@
+import { fileURLToPath } from 'node:url';
+import { readSeedFile } from './seed';
+import { startLocalStack } from './stack';
+
+/** `npm start`: the local stack on http://127.0.0.1:$PORT with DynamoDB Local in memory. */
+const DEFAULT_SEED = fileURLToPath(new URL('./demo-seed.json', import.meta.url));
+
+async function main(): Promise<void> {
+  const seedFile = process.env.SEED_FILE ?? DEFAULT_SEED;
+  const seed = readSeedFile(seedFile);
+  const port = Number(process.env.PORT ?? 3000);
+  const stack = await startLocalStack({
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    seed,
+    buildWaitSeconds: Number(process.env.BUILD_WAIT_SECONDS ?? 2),
+    dynamoDbPath: process.env.DYNAMODB_PATH,
+  });
+
+  const account = seed.accounts[0];
+  const service = seed.services.find((candidate) => candidate.account_sid === account?.sid);
+  const functionVersion = seed.function_versions[0]?.sid;
+  console.log(`
+Twilio Serverless Builds API (local) listening on ${stack.baseUrl}
+  DynamoDB Local: ${stack.dynamoDbEndpoint} (table ${stack.tableName})   seed: ${seedFile}
+${
+  account && service
+    ? `  Account SID: ${account.sid}
+  Auth token:  ${account.auth_token}
+  Service SID: ${service.sid}
+
+Create a build:
+  curl -u ${account.sid}:${account.auth_token} ${stack.baseUrl}/v1/Services/${service.sid}/Builds \\
+    --data-urlencode 'FunctionVersions=${functionVersion ?? 'ZN…'}' \\
+    --data-urlencode 'Dependencies=[{"name":"twilio","version":"5.0.0"}]'
+`
+    : '  (the seed has no account with a service)'
+}
+Ctrl-C stops the API and DynamoDB Local.`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(`Cannot start the local stack: ${error.message}`);
+  process.exit(1);
+});
