@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { ACCOUNT, basicAuth, SERVICE, testSeed } from './fixtures';
+
+/**
+ * The local stack for one test file: the shared DynamoDB Local of the run, a table of its own,
+ * the test seed, a 1 s build wait. Call once per file (handlers read their env on first import).
+ */
+export async function startTestStack(options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  return startLocalStack({
+    dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    tableName: `builds-${randomUUID()}`,
+    seed: testSeed,
+    buildWaitSeconds: 1,
+    ...options,
+  });
+}
+
+/** Every build item in the stack's table. */
+export async function buildItems(stack: LocalStack): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []).filter((item) => String(item.SK).startsWith('BUILD#')));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** The collection URL of a service's builds on the stack. */
+export const buildsUrl = (stack: LocalStack, serviceSid: string = SERVICE): string => `${stack.baseUrl}/v1/Services/${serviceSid}/Builds`;
+
+/** POSTs a form (repeated keys for arrays) as the given account. */
+export async function createBuild(
+  stack: LocalStack,
+  form: Record<string, string | string[]>,
+  options: { account?: { sid: string; auth_token: string }; serviceSid?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(form)) for (const item of [value].flat()) body.append(name, item);
+  return fetch(buildsUrl(stack, options.serviceSid), {
+    method: 'POST',
+    headers: { Authorization: basicAuth(options.account ?? ACCOUNT), 'Content-Type': 'application/x-www-form-urlencoded', ...options.headers },
+    body,
+  });
+}
+
+/** GETs (or another method) a URL as the given account. */
+export function request(url: string, options: { method?: string; account?: { sid: string; auth_token: string } } = {}): Promise<Response> {
+  return fetch(url, { method: options.method ?? 'GET', headers: { Authorization: basicAuth(options.account ?? ACCOUNT) } });
+}
