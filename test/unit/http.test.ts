@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { authenticate, hashAuthToken, newTokenHash, parseBasicAuth } from '../../lambda/http/auth';
+import { authenticationRequired, internalError, toTwilioError, TwilioError } from '../../lambda/http/errors';
+import { baseUrlOf, urls } from '../../lambda/http/urls';
+import { matchRoute } from '../../lambda/routes';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+
+const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
+const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
+
+describe('Basic credentials', () => {
+  it('are read from the Authorization header', () => {
+    expect(parseBasicAuth(basic(`${ACCOUNT_SID}:tok:en`))).toEqual({ accountSid: ACCOUNT_SID, authToken: 'tok:en' });
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['another scheme', `Bearer ${ACCOUNT_SID}`],
+    ['no colon', basic(ACCOUNT_SID)],
+    ['an empty token', basic(`${ACCOUNT_SID}:`)],
+    ['not an account SID', basic('admin:secret')],
+  ])('are a 401 when %s', (_, header) => {
+    expect(() => parseBasicAuth(header)).toThrow(expect.objectContaining({ status: 401, code: 20003 }));
+  });
+
+  it('401 carries WWW-Authenticate', () => {
+    expect(authenticationRequired().headers).toEqual({ 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+  });
+});
+
+describe('auth token hashes', () => {
+  const stored = { sid: ACCOUNT_SID, ...newTokenHash('secret-token-000000') };
+
+  it('never contain the token', () => {
+    expect(JSON.stringify(stored)).not.toContain('secret-token');
+  });
+
+  it('are salted: the same token hashes differently under two salts', () => {
+    expect(newTokenHash('t').auth_token_hash).not.toBe(newTokenHash('t').auth_token_hash);
+    expect(hashAuthToken('t', stored.auth_token_salt)).toBe(hashAuthToken('t', stored.auth_token_salt));
+  });
+
+  it('accept the right token', () => {
+    expect(() => authenticate({ accountSid: ACCOUNT_SID, authToken: 'secret-token-000000' }, stored)).not.toThrow();
+  });
+
+  it('refuse a wrong token and an unknown account with a 401', () => {
+    expect(() => authenticate({ accountSid: ACCOUNT_SID, authToken: 'secret-token-000001' }, stored)).toThrow(TwilioError);
+    expect(() => authenticate({ accountSid: ACCOUNT_SID, authToken: 'x' }, undefined)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+});
+
+describe('error mapping', () => {
+  it('keeps Twilio errors as they are', () => {
+    const error = authenticationRequired();
+    expect(toTwilioError(error, 'r')).toBe(error);
+  });
+
+  it("maps the body parser's 415", () => {
+    expect(toTwilioError(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), 'r').toJSON()).toMatchObject({ status: 415 });
+  });
+
+  it('turns anything else into a generic 500 with the request id and no internals', () => {
+    const body = toTwilioError(new Error('ECONNREFUSED 10.0.0.1 table secret-table'), 'req-123').toJSON();
+    expect(body).toEqual(internalError('req-123').toJSON());
+    expect(body).toMatchObject({ code: 20500, status: 500 });
+    expect(body.message).toContain('req-123');
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|secret-table/);
+  });
+
+  it('never has type or title keys', () => {
+    expect(Object.keys(authenticationRequired().toJSON()).sort()).toEqual(['code', 'message', 'more_info', 'status']);
+  });
+});
+
+describe('routes', () => {
+  const service = `ZS${'0'.repeat(32)}`;
+  const build = `ZB${'0'.repeat(32)}`;
+
+  it.each([
+    ['POST', `/v1/Services/${service}/Builds`, 'CreateBuild'],
+    ['GET', `/v1/Services/${service}/Builds`, 'ListBuild'],
+    ['GET', `/v1/Services/${service}/Builds/${build}`, 'FetchBuild'],
+    ['DELETE', `/v1/Services/${service}/Builds/${build}`, 'DeleteBuild'],
+    ['GET', `/v1/Services/${service}/Builds/${build}/Status`, 'FetchBuildStatus'],
+  ])('%s %s is %s', (method, path, id) => {
+    expect(matchRoute(method, path).route?.id).toBe(id);
+  });
+
+  it('extracts path parameters', () => {
+    expect(matchRoute('GET', `/v1/Services/${service}/Builds/${build}`).pathParameters).toEqual({ ServiceSid: service, Sid: build });
+  });
+
+  it('knows the allowed methods of a path with another method (405)', () => {
+    expect(matchRoute('PUT', `/v1/Services/${service}/Builds`)).toMatchObject({ route: undefined, allowedMethods: ['POST', 'GET'] });
+  });
+
+  it('knows nothing of unknown paths (404)', () => {
+    expect(matchRoute('GET', '/v1/Services').allowedMethods).toEqual([]);
+    expect(matchRoute('GET', `/v1/Services/${service}/Builds/${build}/Status/x`).allowedMethods).toEqual([]);
+  });
+});
+
+describe('URLs', () => {
+  const event = (headers: Record<string, string>, domainName: string) =>
+    ({ headers, requestContext: { domainName } }) as unknown as APIGatewayProxyEventV2;
+
+  it('use the configured public base URL whatever the request says', () => {
+    expect(baseUrlOf(event({ 'x-forwarded-proto': 'http' }, 'evil.example'), 'https://api.example.com')).toBe('https://api.example.com');
+  });
+
+  it('else derive from the request', () => {
+    expect(baseUrlOf(event({ 'x-forwarded-proto': 'http' }, '127.0.0.1:3000'), undefined)).toBe('http://127.0.0.1:3000');
+    expect(baseUrlOf(event({}, 'abc.execute-api.us-east-1.amazonaws.com'), undefined)).toBe('https://abc.execute-api.us-east-1.amazonaws.com');
+  });
+
+  it('put paging parameters in the query', () => {
+    expect(urls.buildsPage('http://h', 'ZS1', { pageSize: 3, page: 2, pageToken: 'PAZB1' })).toBe('http://h/v1/Services/ZS1/Builds?PageSize=3&Page=2&PageToken=PAZB1');
+  });
+});
