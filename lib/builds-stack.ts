@@ -1,0 +1,300 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { FALLBACK_ENTRY, ROUTES } from '../lambda/routes';
+import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
+import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
+import type { BuildsStackSettings } from './stack-config';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HANDLERS_DIR = join(PROJECT_ROOT, 'lambda', 'handlers');
+
+/** The one name the handlers log under (POWERTOOLS_SERVICE_NAME) and the project tag. */
+export const SERVICE_NAME = 'twilio-serverless-builds';
+
+/**
+ * Memory of every function. 256 MB is a starting point, not a measurement: size it from the
+ * functions' `REPORT ... Max Memory Used` and p99 duration under load (more memory also buys
+ * proportionally more CPU, which shortens cold starts), e.g. with AWS Lambda Power Tuning.
+ */
+export const FUNCTION_MEMORY_MB = 256;
+
+/** Every handler is one or two DynamoDB round trips; 10 s only bounds a stuck call. */
+export const FUNCTION_TIMEOUT = Duration.seconds(10);
+
+export const LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * The DynamoDB actions each route's handler performs, from lambda/store/builds-store.ts:
+ * every route reads its context with BatchGetItem (loadContext); create also writes the build
+ * (PutItem) and, when the workflow cannot start, marks it failed (UpdateItem); list Queries
+ * the service's builds; delete deletes one with a conditional DeleteItem.
+ */
+const TABLE_ACTIONS: Record<(typeof ROUTES)[number]['entry'], string[]> = {
+  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
+  'fetch-build': ['dynamodb:BatchGetItem'],
+  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
+  'fetch-build-status': ['dynamodb:BatchGetItem'],
+};
+
+/** The only route that starts the build workflow (lambda/workflow.ts). */
+const STARTS_WORKFLOW = 'create-build';
+
+/**
+ * ESM output needs a real `require` for the CommonJS dependencies esbuild bundles (they call
+ * `require('node:…')` through esbuild's shim, which throws without one).
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+/** HTTP API access log line: no headers, no query strings, no bodies (they may carry credentials). */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTimeEpoch',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    httpMethod: '$context.httpMethod',
+    path: '$context.path',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+export interface BuildsStackProps extends StackProps {
+  settings: BuildsStackSettings;
+}
+
+/** The Builds API: one DynamoDB table, a function per route behind an HTTP API, and the build workflow. */
+export class BuildsStack extends Stack {
+  readonly table: TableV2;
+  readonly stateMachine: StateMachine;
+  readonly api: HttpApi;
+  readonly apiStage: HttpStage;
+  /** The function of each ROUTES entry, and of FALLBACK_ENTRY. */
+  readonly functions: Record<string, NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props: BuildsStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const destroy = settings.removalPolicy === 'destroy';
+    const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    Tags.of(this).add('Project', SERVICE_NAME);
+    Tags.of(this).add('Stage', settings.stage);
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: TABLE_KEY.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEY.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The AWS managed key (aws/dynamodb) rather than the default AWS owned key: every use of
+      // the key is recorded in CloudTrail, at no monthly key cost and with no key policy to
+      // administer. A customer managed key would only add value for cross-account key policies
+      // or crypto-shredding, which this table does not need.
+      encryption: TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      deletionProtection: !destroy,
+      removalPolicy,
+    });
+
+    this.stateMachine = this.buildWorkflow(settings, removalPolicy);
+
+    for (const route of ROUTES) {
+      const fn = this.handlerFunction(route.id, route.entry, settings, removalPolicy, {
+        TABLE_NAME: this.table.tableName,
+        BUILD_TTL_HOURS: String(settings.buildTtlHours),
+        ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
+        ...(route.entry === STARTS_WORKFLOW ? { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn } : {}),
+      });
+      fn.addToRolePolicy(
+        new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[route.entry], resources: [this.table.tableArn] }),
+      );
+      if (route.entry === STARTS_WORKFLOW) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
+        );
+      }
+      this.functions[route.entry] = fn;
+    }
+    // 404, 405 and CORS preflight: no table, no workflow.
+    const fallback = this.handlerFunction('Fallback', FALLBACK_ENTRY, settings, removalPolicy, {});
+    this.functions[FALLBACK_ENTRY] = fallback;
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: LOG_RETENTION, removalPolicy });
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${SERVICE_NAME}-${settings.stage}`,
+      description: 'Twilio-compatible Serverless Builds API',
+      // No corsPreflight: the handlers answer CORS (preflight through the $default route), so
+      // that error responses carry the same CORS headers as successful ones.
+      createDefaultStage: false,
+    });
+    this.apiStage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    for (const route of ROUTES) {
+      const [routeResource] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, this.functions[route.entry]!),
+      });
+      Validations.of(routeResource!).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: 'Twilio clients send HTTP Basic AccountSid:AuthToken; the handler checks it against the account item in the same BatchGetItem that loads the request context.',
+      });
+    }
+    // The $default route: every method and path no route above takes.
+    const defaultRoute = new HttpRoute(this.api, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('FallbackIntegration', fallback),
+    });
+    Validations.of(defaultRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The $default route only answers 404, 405 and CORS preflight and reads no data, so there is nothing to authorize.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the Builds API (point twilio-node or serverless-api here)' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+  }
+
+  /**
+   * The build workflow, from the one shared ASL file.
+   *
+   * STANDARD, not EXPRESS: Standard bills $0.025 per 1,000 state transitions, and a build takes
+   * about 5 (Pass, Choice, Wait, UpdateItem, Succeed), so ~$0.000125 per build however long it
+   * waits. Express bills per request plus GB-seconds of duration, and the Wait is billed
+   * duration, so the cost grows with `buildWaitSeconds`; Express also caps an execution at 5
+   * minutes and has no exactly-once start by execution name, which createBuild relies on (the
+   * execution is named after the build SID, so a retried start cannot run a build twice).
+   */
+  private buildWorkflow(settings: BuildsStackSettings, removalPolicy: RemovalPolicy): StateMachine {
+    const substitutions: WorkflowSubstitutions = {
+      TableName: this.table.tableName,
+      BuildWaitSeconds: String(settings.buildWaitSeconds),
+    };
+    const stateMachine = new StateMachine(this, 'BuildWorkflow', {
+      stateMachineType: StateMachineType.STANDARD,
+      // Inline (fromString of the file) rather than DefinitionBody.fromFile, which uploads the
+      // file as an S3 asset: inline, `cdk diff` shows workflow changes and the template alone
+      // says what will run. The text is the shared file's, unchanged.
+      definitionBody: DefinitionBody.fromString(readFileSync(WORKFLOW_DEFINITION_FILE, 'utf8')),
+      definitionSubstitutions: { ...substitutions },
+      // A build normally completes within seconds of its wait; nothing should run for an hour.
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: {
+        // Under /aws/vendedlogs/ so that log delivery does not grow the account's CloudWatch Logs
+        // resource policy (5,120 characters) by one ARN per log group. The stack's UUID makes the
+        // name unique to this stack instance: a log group retained from a deleted stack cannot
+        // collide with the one of a new stack of the same name.
+        destination: new LogGroup(this, 'BuildWorkflowLogs', {
+          logGroupName: `/aws/vendedlogs/states/${this.stackName}-BuildWorkflow-${Fn.select(2, Fn.split('/', this.stackId))}`,
+          retention: LOG_RETENTION,
+          removalPolicy,
+        }),
+        level: LogLevel.ALL,
+        // Execution data holds account and service SIDs; state names and errors suffice.
+        includeExecutionData: false,
+      },
+      // Not retained: a state machine holds no data, and a retained one would outlive its table.
+    });
+    // The definition's only Task resource is arn:aws:states:::dynamodb:updateItem on the table.
+    stateMachine.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }),
+    );
+    Validations.of(stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) actions support no resource-level permissions.',
+    });
+    return stateMachine;
+  }
+
+  /** One route's function: its own role (logs to its own log group), bundled from lambda/handlers/<entry>.ts. */
+  private handlerFunction(
+    id: string,
+    entry: string,
+    settings: BuildsStackSettings,
+    removalPolicy: RemovalPolicy,
+    environment: Record<string, string>,
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy });
+    // An explicit role instead of AWSLambdaBasicExecutionRole, whose logs actions apply to every
+    // log group in the account: this one may write only to the function's own log group.
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${id} function of ${SERVICE_NAME}`,
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const fn = new NodejsFunction(this, `${id}Function`, {
+      entry: join(HANDLERS_DIR, `${entry}.ts`),
+      handler: 'handler',
+      description: `${SERVICE_NAME} ${id} (${settings.stage})`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: FUNCTION_MEMORY_MB,
+      timeout: FUNCTION_TIMEOUT,
+      tracing: Tracing.ACTIVE,
+      role,
+      logGroup,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      // awsSdkConnectionReuse is left unset: it only sets AWS_NODEJS_CONNECTION_REUSE_ENABLED, an
+      // SDK v2 switch; SDK v3 (used here) keeps connections alive by default.
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the SDK v3 clients at the versions in package-lock.json (the ones the tests ran
+        // with) instead of whatever version the Lambda runtime ships.
+        bundleAwsSDK: true,
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+    });
+    return fn;
+  }
+}
