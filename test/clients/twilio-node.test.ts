@@ -116,16 +116,21 @@ describe('twilio-node against the local stack', () => {
     expect(eached).toEqual(newestFirst);
     expect(new Set(eached).size).toBe(eached.length);
 
-    // Page by page, as the library pages: 6 builds in pages of 2.
-    const sizes: number[] = [];
+    // Page by page, as the library pages: 6 builds in pages of 2. (The API currently adds an
+    // empty fourth page after an exactly full last page: see the KNOWN BUG test in
+    // test/contract/builds.test.ts. The library copes; only empty extra pages are tolerated here.)
+    const paged: string[][] = [];
     let page = await builds().page({ pageSize: 2 });
     for (;;) {
-      sizes.push(page.instances.length);
+      paged.push(page.instances.map((build) => build.sid));
       const next = await page.nextPage();
       if (!next) break;
       page = next;
+      expect(paged.length).toBeLessThan(10);
     }
-    expect(sizes).toEqual([2, 2, 2]);
+    expect(paged.slice(0, 3).map((sids) => sids.length)).toEqual([2, 2, 2]);
+    expect(paged.slice(3).flat()).toEqual([]);
+    expect(paged.flat()).toEqual(newestFirst);
 
     // A limit stops early, still newest first.
     expect((await builds().list({ pageSize: 2, limit: 3 })).map((build) => build.sid)).toEqual(newestFirst.slice(0, 3));
