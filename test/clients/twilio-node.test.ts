@@ -28,6 +28,12 @@ const DEPENDENCIES = [
   { name: '@twilio/runtime-handler', version: '2.0.0' },
 ];
 
+/** What this file uses of twilio-node's Page: its records and the page its next_page_url names. */
+interface PageOfBuilds {
+  instances: BuildInstance[];
+  nextPage(): Promise<PageOfBuilds> | undefined;
+}
+
 /** The error a promise rejects with. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -120,7 +126,7 @@ describe('twilio-node against the local stack', () => {
     // empty fourth page after an exactly full last page: see the KNOWN BUG test in
     // test/contract/builds.test.ts. The library copes; only empty extra pages are tolerated here.)
     const paged: string[][] = [];
-    let page = await builds().page({ pageSize: 2 });
+    let page: PageOfBuilds = await builds().page({ pageSize: 2 });
     for (;;) {
       paged.push(page.instances.map((build) => build.sid));
       const next = await page.nextPage();
