@@ -1,0 +1,126 @@
+import { EventEmitter } from 'node:events';
+import { createGotClient, TwilioServerlessApiClient, type ClientConfig } from '@twilio-labs/serverless-api';
+import { getBuild, listBuilds, triggerBuild, waitForSuccessfulBuild } from '@twilio-labs/serverless-api/dist/api/builds.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack';
+import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
+import { buildItems, createBuild, startTestStack } from '../support/stack';
+
+/**
+ * Twilio's serverless toolkit (`@twilio-labs/serverless-api`, the deploy library behind
+ * twilio-run): its own `triggerBuild` and `waitForSuccessfulBuild`, unchanged. It has no base-URL
+ * option: its got instance gets `prefixUrl` from `getApiUrl(config)`, always
+ * `https://serverless[.edge][.region].twilio.com/v1`. So the client's got instance is replaced by
+ * one the toolkit's own `createGotClient(config)` builds (same credentials, User-Agent, JSON), with
+ * only `prefixUrl` pointed at the local stack. The toolkit's `request()` (retries, concurrency
+ * limit) and every API function stay as shipped.
+ */
+
+type GotClient = ReturnType<typeof createGotClient>;
+
+let stack: LocalStack;
+let apiClient: TwilioServerlessApiClient;
+/** Request bodies and URLs as the toolkit sent them (observed by a got hook, never changed). */
+const sentBodies: string[] = [];
+const sentUrls: string[] = [];
+
+/** A toolkit client whose requests go to `baseUrl` instead of serverless.twilio.com. */
+function localToolkitClient(config: ClientConfig, baseUrl: string, hooks: Record<string, unknown[]> = {}): TwilioServerlessApiClient {
+  const client = new TwilioServerlessApiClient(config);
+  (client as unknown as { client: GotClient }).client = createGotClient(config).extend({ prefixUrl: `${baseUrl}/v1/`, hooks });
+  return client;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  apiClient = localToolkitClient({ username: ACCOUNT.sid, password: ACCOUNT.auth_token }, stack.baseUrl, {
+    beforeRequest: [
+      (options: { body?: unknown; url?: URL }) => {
+        if (typeof options.body === 'string') sentBodies.push(options.body);
+        if (options.url) sentUrls.push(`${options.url.origin}${options.url.pathname}${options.url.search}`);
+      },
+    ],
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const DEPENDENCIES = [
+  { name: 'twilio', version: '5.0.0' },
+  { name: '@twilio/runtime-handler', version: '2.0.0' },
+];
+
+describe('@twilio-labs/serverless-api against the local stack', () => {
+  it('triggerBuild (Dependencies wrapped in quotes) creates a build that waitForSuccessfulBuild sees complete; the stored dependencies are the array sent', async () => {
+    const build = await triggerBuild(
+      { functionVersions: FUNCTION_VERSIONS, assetVersions: ASSET_VERSIONS, dependencies: DEPENDENCIES, runtime: 'node22' },
+      SERVICE,
+      apiClient,
+    );
+    expect(build.sid).toMatch(/^ZB[0-9a-f]{32}$/);
+    expect(build).toMatchObject({ service_sid: SERVICE, account_sid: ACCOUNT.sid, status: 'building', dependencies: DEPENDENCIES });
+
+    // What went over the wire: the toolkit's quoted form, `Dependencies="[...]"`.
+    const sent = new URLSearchParams(sentBodies.at(-1));
+    expect(sent.get('Dependencies')).toBe(`"${JSON.stringify(DEPENDENCIES)}"`);
+    expect(sent.getAll('FunctionVersions')).toEqual(FUNCTION_VERSIONS);
+    expect(sent.getAll('AssetVersions')).toEqual(ASSET_VERSIONS);
+
+    const updates: Array<{ status: string; message: string }> = [];
+    const emitter = new EventEmitter().on('status-update', (update) => updates.push(update));
+    const started = Date.now();
+    await waitForSuccessfulBuild(build.sid, SERVICE, apiClient, emitter, 15_000);
+    // The 1 s build wait: at least one poll saw `building` before the one that saw `completed`.
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates[0]!.message).toContain('building');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    const fetched = await getBuild(build.sid, SERVICE, apiClient);
+    expect(fetched).toMatchObject({ sid: build.sid, status: 'completed', dependencies: DEPENDENCIES });
+    const item = (await buildItems(stack)).find((candidate) => candidate.sid === build.sid);
+    expect(item?.dependencies).toEqual(DEPENDENCIES);
+    expect(item?.status).toBe('completed');
+  });
+
+  it('waitForSuccessfulBuild rejects with "failed" for a build on a retired runtime', async () => {
+    const build = await triggerBuild({ functionVersions: FUNCTION_VERSIONS, runtime: 'node18' }, SERVICE, apiClient);
+    await expect(waitForSuccessfulBuild(build.sid, SERVICE, apiClient, new EventEmitter(), 15_000)).rejects.toBe('failed');
+  });
+
+  it('listBuilds pages past the default 50 by following the absolute next_page_url, and finds every build once', async () => {
+    // 2 builds so far; 49 more (plain HTTP, in parallel) make 51: a full page of 50 and one more.
+    for (let batch = 0; batch < 7; batch++) {
+      const responses = await Promise.all(Array.from({ length: 7 }, () => createBuild(stack, { AssetVersions: ASSET_VERSIONS[0]! })));
+      expect(responses.map((response) => response.status)).toEqual(Array(7).fill(201));
+    }
+    const before = sentUrls.length;
+    const listed = await listBuilds(SERVICE, apiClient);
+    const stored = (await buildItems(stack)).map((item) => item.sid as string);
+    expect(stored).toHaveLength(51);
+    expect(listed.map((build) => build.sid).sort()).toEqual([...stored].sort());
+    // Two requests: the relative first page, then meta.next_page_url as given (absolute, with PageToken).
+    const requests = sentUrls.slice(before);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toContain('PageToken=');
+    expect(requests.every((url) => url.startsWith(`${stack.baseUrl}/v1/Services/${SERVICE}/Builds`))).toBe(true);
+  });
+
+  it('errors reach the toolkit as got HTTP errors with Twilio error bodies', async () => {
+    const missing = 'ZB0123456789abcdef0123456789abcdef';
+    const error = await getBuild(missing, SERVICE, apiClient).then(
+      () => undefined,
+      (rejection: { response?: { statusCode: number; body: unknown } }) => rejection,
+    );
+    expect(error?.response?.statusCode).toBe(404);
+    expect(error?.response?.body).toMatchObject({ code: 20404, status: 404 });
+
+    const intruder = localToolkitClient({ username: ACCOUNT.sid, password: 'ffffffffffffffffffffffffffffffff' }, stack.baseUrl);
+    const denied = await triggerBuild({ functionVersions: FUNCTION_VERSIONS }, SERVICE, intruder).then(
+      () => undefined,
+      (rejection: { response?: { statusCode: number; body: unknown } }) => rejection,
+    );
+    expect(denied?.response?.statusCode).toBe(401);
+    expect(denied?.response?.body).toMatchObject({ code: 20003, status: 401 });
+  });
+});
