@@ -1,0 +1,134 @@
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { renderWorkflowDefinition } from '../lib/workflow-definition';
+import { TABLE_KEY } from '../lambda/store/keys';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { loadSeed, type Seed } from '../local/seed';
+import { LOCAL_REGION, LOCAL_STATE_MACHINE_ARN } from '../local/stack';
+import { startLocalStepFunctions, type LocalStepFunctions } from '../local/step-functions';
+import { ensureTable } from '../local/table';
+
+/**
+ * What one handler invocation outside Lambda needs around it: DynamoDB (an endpoint given, or
+ * DynamoDB Local started in memory with the table and a seed) and a Step Functions endpoint that
+ * runs the build workflow in process. The same parts as `local/stack.ts`, without the HTTP server.
+ */
+export interface LocalBackendOptions {
+  tableName: string;
+  /** A running DynamoDB (Local) whose table already exists; when unset, DynamoDB Local is started in memory. */
+  dynamoDbEndpoint?: string;
+  /** Loaded only into a DynamoDB Local started here; never into a table that already exists. */
+  seed?: Seed;
+  /** Called once the table and seed exist in a DynamoDB Local started here (e.g. to add fixtures). */
+  prepare?: (documentClient: DynamoDBDocumentClient) => Promise<void>;
+  /** A Step Functions endpoint to use as is (with `stateMachineArn`); when unset, the workflow runs in process. */
+  stepFunctionsEndpoint?: string;
+  stateMachineArn?: string;
+  buildWaitSeconds: number;
+  /** Where the in-process workflow's log lines go (a failed execution's error). */
+  log: (line: Record<string, unknown>) => void;
+}
+
+export interface LocalBackend {
+  /** The handlers' environment: set these before importing a handler. */
+  env: { TABLE_NAME: string; DYNAMODB_ENDPOINT: string; STEPFUNCTIONS_ENDPOINT: string; STATE_MACHINE_ARN: string };
+  documentClient: DynamoDBDocumentClient;
+  /** True when DynamoDB Local was started here (and is thrown away by `stop`). */
+  ephemeral: boolean;
+  /** The in-process workflow runner, when one was started here. */
+  stepFunctions: LocalStepFunctions | undefined;
+  stop(): Promise<void>;
+}
+
+export class LocalBackendError extends Error {
+  override name = 'LocalBackendError';
+}
+
+/** DynamoDB Local takes any credentials; the SDK only needs some to sign with. */
+export function useLocalCredentials(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_REGION ??= env.AWS_DEFAULT_REGION ?? LOCAL_REGION;
+  if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
+    env.AWS_ACCESS_KEY_ID = 'local';
+    env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+}
+
+/**
+ * Throws a message a person can act on unless the table exists with the Builds table's keys.
+ * `where` names the DynamoDB asked (an endpoint, a region); `hint` says what to do about a missing table.
+ */
+export async function requireBuildsTable(client: DynamoDBClient, tableName: string, where: string, hint = ''): Promise<void> {
+  let keySchema;
+  try {
+    keySchema = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.KeySchema ?? [];
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) throw new LocalBackendError(`Table "${tableName}" does not exist in ${where}.${hint ? ` ${hint}` : ''}`);
+    throw new LocalBackendError(`Cannot describe table "${tableName}" in ${where}: ${(error as Error).message || (error as Error).name}`);
+  }
+  const key = (type: string) => keySchema.find((element) => element.KeyType === type)?.AttributeName;
+  if (key('HASH') !== TABLE_KEY.partitionKey || key('RANGE') !== TABLE_KEY.sortKey) {
+    throw new LocalBackendError(
+      `Table "${tableName}" in ${where} is not a Builds table: its key is ${key('HASH')}/${key('RANGE')}, expected ${TABLE_KEY.partitionKey}/${TABLE_KEY.sortKey}.`,
+    );
+  }
+}
+
+export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    let endpoint = options.dynamoDbEndpoint;
+    const ephemeral = !endpoint;
+    if (!endpoint) {
+      const dynamoDbLocal = await startDynamoDbLocal();
+      started.push(dynamoDbLocal);
+      endpoint = dynamoDbLocal.endpoint;
+    }
+    useLocalCredentials();
+    const dynamoDb = new DynamoDBClient({ endpoint });
+    started.push({ stop: async () => dynamoDb.destroy() });
+    const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+    if (ephemeral) {
+      await ensureTable(dynamoDb, options.tableName);
+      if (options.seed) await loadSeed(documentClient, options.tableName, options.seed);
+      await options.prepare?.(documentClient);
+    } else {
+      await requireBuildsTable(
+        dynamoDb,
+        options.tableName,
+        `DynamoDB at DYNAMODB_ENDPOINT ${endpoint}`,
+        `Create it and load a seed (\`npm run seed -- --file <seed.json> --table ${options.tableName}\`), or unset DYNAMODB_ENDPOINT to run against a throwaway DynamoDB Local.`,
+      );
+    }
+
+    let stepFunctions: LocalStepFunctions | undefined;
+    let stepFunctionsEndpoint = options.stepFunctionsEndpoint;
+    let stateMachineArn = options.stateMachineArn;
+    if (stepFunctionsEndpoint) {
+      if (!stateMachineArn) throw new LocalBackendError('STEPFUNCTIONS_ENDPOINT is set, so STATE_MACHINE_ARN must name the state machine to start.');
+    } else {
+      stateMachineArn = LOCAL_STATE_MACHINE_ARN;
+      stepFunctions = await startLocalStepFunctions({
+        definition: renderWorkflowDefinition({ TableName: options.tableName, BuildWaitSeconds: String(options.buildWaitSeconds) }),
+        stateMachineArn,
+        dynamoDb,
+        log: options.log,
+      });
+      started.push(stepFunctions);
+      stepFunctionsEndpoint = stepFunctions.endpoint;
+    }
+
+    return {
+      env: { TABLE_NAME: options.tableName, DYNAMODB_ENDPOINT: endpoint, STEPFUNCTIONS_ENDPOINT: stepFunctionsEndpoint, STATE_MACHINE_ARN: stateMachineArn },
+      documentClient,
+      ephemeral,
+      stepFunctions,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
