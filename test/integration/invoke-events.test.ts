@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { keys } from '../../lambda/store/keys';
+import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../../lambda/routes';
+import { loadSeed, readSeedFile } from '../../local/seed';
+import { ensureTable } from '../../local/table';
+import { DEMO_SEED_FILE, demoSids, EXAMPLE_BUILD_SID, putExampleBuild } from '../../scripts/example-build';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const EVENTS = join(ROOT, 'events');
+const MANIFEST = 'expected.json';
+type Expectation = { function: string; status: number };
+const manifest = JSON.parse(readFileSync(join(EVENTS, MANIFEST), 'utf8')) as Record<string, Expectation | string>;
+const eventFiles = readdirSync(EVENTS)
+  .filter((file) => file.endsWith('.json') && file !== MANIFEST)
+  .sort();
+const readEvent = (file: string) => JSON.parse(readFileSync(join(EVENTS, file), 'utf8')) as APIGatewayProxyEventV2;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in the repository, with the handlers' variables cleared and `env` set. */
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'SEED_FILE']) delete childEnv[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `tsx scripts/invoke.ts …`, what `npm run invoke -- …` runs, with this test's Node. */
+const invoke = (args: string[], env: Record<string, string> = {}) => run(process.execPath, ['--import', 'tsx', 'scripts/invoke.ts', ...args], env);
+
+interface Printed {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: { sid?: string; status?: string; code?: number } | null;
+}
+
+let dynamoDb: DynamoDBClient;
+let documentClient: DynamoDBDocumentClient;
+beforeAll(() => {
+  dynamoDb = new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint') });
+  documentClient = DynamoDBDocumentClient.from(dynamoDb);
+});
+afterAll(() => dynamoDb?.destroy());
+
+/** A table of its own for one event: the demo seed and the example build the events name. */
+async function demoTable(): Promise<string> {
+  const tableName = `invoke-${randomUUID()}`;
+  await ensureTable(dynamoDb, tableName);
+  await loadSeed(documentClient, tableName, readSeedFile(DEMO_SEED_FILE));
+  expect(await putExampleBuild(documentClient, tableName)).toBeDefined();
+  return tableName;
+}
+
+const getBuild = async (tableName: string, sid: string) =>
+  (await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.build(demoSids().serviceSid, sid) }))).Item;
+
+describe('events/', () => {
+  it('has a manifest entry for every event file, and an event file for every entry', () => {
+    const entries = Object.keys(manifest).filter((key) => !key.startsWith('$'));
+    expect(eventFiles.length).toBeGreaterThan(0);
+    for (const file of eventFiles) expect(manifest[file], `${file} has no entry in events/${MANIFEST}`).toBeDefined();
+    expect(entries.sort()).toEqual(eventFiles);
+    const functions = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
+    for (const file of entries) {
+      const expected = manifest[file] as Expectation;
+      expect(functions, `events/${MANIFEST}: ${file}`).toContain(expected.function);
+      expect(Number.isInteger(expected.status), `events/${MANIFEST}: ${file}`).toBe(true);
+    }
+  });
+
+  it.each(eventFiles)('%s is an HTTP API payload 2.0 event for the demo account, routed to its function', (file) => {
+    const event = readEvent(file);
+    const expected = manifest[file] as Expectation;
+    const { http } = event.requestContext;
+    const match = matchRoute(http.method, event.rawPath);
+    expect(event.version).toBe('2.0');
+    expect(event.routeKey).toBe(match.route ? `${match.route.method} ${match.route.path}` : '$default');
+    expect(event.requestContext.routeKey).toBe(event.routeKey);
+    expect(match.route?.entry ?? FALLBACK_ENTRY).toBe(expected.function);
+    if (match.route) expect(event.pathParameters).toEqual(match.pathParameters);
+    else expect(event.pathParameters).toBeUndefined();
+    expect(http.path).toBe(event.rawPath);
+    expect(event.requestContext.stage).toBe('$default');
+    expect(event.requestContext.domainName).toBe(event.headers.host);
+    expect(Object.keys(event.headers).every((name) => name === name.toLowerCase())).toBe(true);
+    expect(event.headers['x-forwarded-proto']).toBe('https');
+    const { account } = demoSids();
+    expect(event.headers.authorization).toBe(`Basic ${Buffer.from(`${account.sid}:${account.auth_token}`).toString('base64')}`);
+    const query = new URLSearchParams(event.rawQueryString);
+    expect(event.queryStringParameters ?? {}).toEqual(Object.fromEntries(query));
+    if (event.body === undefined) {
+      expect(event.isBase64Encoded).toBe(false);
+    } else {
+      expect(event.isBase64Encoded).toBe(true);
+      expect(event.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(Number(event.headers['content-length'])).toBe(Buffer.from(event.body, 'base64').length);
+    }
+  });
+});
+
+describe.concurrent('npm run invoke -- <function> events/<file>', () => {
+  it.each(eventFiles)('%s produces the status events/expected.json documents', async (file) => {
+    const expected = manifest[file] as Expectation | undefined;
+    expect(expected, `${file} has no entry in events/${MANIFEST}`).toBeDefined();
+    const tableName = await demoTable();
+    const result = await invoke([expected!.function, `events/${file}`], {
+      DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'),
+      TABLE_NAME: tableName,
+      BUILD_WAIT_SECONDS: '0',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as Printed;
+    expect(printed.statusCode, result.stdout).toBe(expected!.status);
+    expect(printed.headers['Twilio-Request-Id']).toBeTruthy();
+
+    if (expected!.function === 'create-build' && expected!.status === 201) {
+      // The tool waited for the build's workflow: the build is stored, and completed.
+      expect(printed.body?.sid).toMatch(/^ZB[0-9a-f]{32}$/);
+      expect(printed.body?.status).toBe('building');
+      expect(await getBuild(tableName, printed.body!.sid!)).toMatchObject({ status: 'completed' });
+      expect(result.stderr).toContain('SUCCEEDED');
+    }
+    if (expected!.function === 'delete-build' && expected!.status === 204) {
+      expect(await getBuild(tableName, EXAMPLE_BUILD_SID)).toBeUndefined();
+    }
+    if (['fetch-build', 'fetch-build-status'].includes(expected!.function) && expected!.status === 200) {
+      expect(printed.body?.sid).toBe(EXAMPLE_BUILD_SID);
+    }
+    if (expected!.status >= 400) expect(printed.body?.code).toEqual(expect.any(Number));
+  });
+
+  it('works out of the box through npm: a throwaway DynamoDB Local with the demo seed and the example build', async () => {
+    const result = await run('npm', ['run', '--silent', 'invoke', '--', 'fetch-build', 'events/fetch-build.json']);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as Printed;
+    expect(printed).toMatchObject({ statusCode: 200, body: { sid: EXAMPLE_BUILD_SID, status: 'completed' } });
+    expect(result.stderr).toContain('DynamoDB Local (in memory)');
+  });
+
+  it('fails, with a message, on an unknown function (exit 2)', async () => {
+    const result = await invoke(['build-everything', 'events/create-build.json']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Unknown function "build-everything"');
+    expect(result.stderr).toContain('create-build, list-builds');
+  });
+
+  it('fails, with a message, on an unreadable or foreign event (exit 1)', async () => {
+    const missing = await invoke(['fetch-build', 'events/no-such-event.json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Cannot read event events/no-such-event.json');
+    const foreign = await invoke(['fetch-build', `events/${MANIFEST}`]);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain('is not an API Gateway HTTP API (payload 2.0) event');
+  });
+
+  it('fails, with a message, when DYNAMODB_ENDPOINT has no such table (exit 1)', async () => {
+    const result = await invoke(['fetch-build', 'events/fetch-build.json'], {
+      DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'),
+      TABLE_NAME: 'no-such-table',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Table "no-such-table" does not exist');
+  });
+});
