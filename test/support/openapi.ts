@@ -153,6 +153,20 @@ export function bodyProblems(operationId: string, status: number, body: unknown,
   return validate(body) ? [] : describeErrors(validate.errors);
 }
 
+/** What is wrong with a value according to a named schema of `components.schemas` (e.g. `serverless.v1.service.build`). */
+export function schemaProblems(schemaName: string, value: unknown, options: ValidationOptions = {}): string[] {
+  const closed = options.closed ?? false;
+  const key = `#${schemaName} ${closed}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    const ajv = (ajvs[closed ? 'closed' : 'spec'] ??= newAjv(closed));
+    validate = ajv.getSchema(`${SPEC_ID}#/components/schemas/${pointerSegment(schemaName)}`);
+    if (!validate) throw new Error(`The spec has no schema ${schemaName}`);
+    validators.set(key, validate);
+  }
+  return validate(value) ? [] : describeErrors(validate.errors);
+}
+
 /**
  * What is wrong with the response headers the spec names for this operation and status (the
  * Access-Control-* headers of 200/201): each one present must match its schema (a boolean
