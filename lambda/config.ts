@@ -8,14 +8,16 @@ export interface Config {
   buildTtlSeconds: number;
   corsAllowedOrigins: string[];
   maxBodyBytes: number;
+  /** Builds an account may create per clock hour; 0 turns the limit off. Twilio documents 100. */
+  rateLimitBuildsPerHour: number;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    throw new Error(`${name} must be an integer of at least ${minimum}, got "${raw}"`);
   }
   return value;
 }
@@ -26,12 +28,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableName: env.TABLE_NAME ?? 'twilio-serverless-builds',
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : undefined,
     stateMachineArn: env.STATE_MACHINE_ARN ?? '',
-    buildTtlSeconds: positiveInteger(env, 'BUILD_TTL_HOURS', 24) * 3600,
+    buildTtlSeconds: integer(env, 'BUILD_TTL_HOURS', 24) * 3600,
     corsAllowedOrigins: (env.CORS_ALLOWED_ORIGINS ?? '*')
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
-    maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 256 * 1024),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 256 * 1024),
+    rateLimitBuildsPerHour: integer(env, 'RATE_LIMIT_BUILDS_PER_HOUR', 0, 0),
   };
 }
 

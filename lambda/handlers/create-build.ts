@@ -1,28 +1,55 @@
 import { newBuild, renderBuild, requireVersions } from '../builds/build';
+import {
+  IDEMPOTENCY_WINDOW_SECONDS,
+  hashIdempotencyKey,
+  hourOf,
+  isLive,
+  readIdempotencyKey,
+  requestFingerprint,
+  secondsUntilNextHour,
+} from '../builds/guards';
 import { createBuildBody } from '../builds/schema';
 import { config } from '../config';
-import { httpRoute, json, logger } from '../http/middleware';
+import { idempotencyKeyReused, notFound, tooManyRequests } from '../http/errors';
+import { httpRoute, json, logger, type ApiEvent } from '../http/middleware';
 import { baseUrlOf } from '../http/urls';
 import { buildsStore } from '../store';
+import type { IdempotencyItem } from '../store/items';
 import { startBuildWorkflow } from '../workflow';
 import { authorizeService, buildPath, parsedOrThrow } from './access';
+
+/** The answer to a request whose Idempotency-Key is already recorded: the same build, or 422. */
+async function replay(event: ApiEvent, record: IdempotencyItem, requestHash: string) {
+  if (record.request_hash !== requestHash) throw idempotencyKeyReused();
+  const build = await buildsStore.getBuild(record.service_sid, record.build_sid);
+  if (!build) throw notFound(event.rawPath);
+  return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
+}
 
 /** POST /v1/Services/{ServiceSid}/Builds (CreateBuild). */
 export const handler = httpRoute(
   async (event, context) => {
     const { serviceSid } = buildPath(event);
+    const { accountSid } = context.credentials;
+    const idempotencyKey = readIdempotencyKey(event.headers['idempotency-key']);
+    const keyHash = idempotencyKey === undefined ? undefined : hashIdempotencyKey(idempotencyKey);
     const parsed = createBuildBody.safeParse(event.body);
+    // One read for everything: account, service, referenced versions, idempotency record.
     const found = await buildsStore.loadContext({
-      accountSid: context.credentials.accountSid,
+      accountSid,
       serviceSid,
       functionVersionSids: parsed.data?.FunctionVersions,
       assetVersionSids: parsed.data?.AssetVersions,
+      idempotencyKeyHash: keyHash,
     });
     const service = authorizeService(context.credentials, found, event.rawPath);
     const body = parsedOrThrow(parsed);
+    const now = new Date();
+    const requestHash = requestFingerprint(serviceSid, body);
+    if (isLive(found.idempotency, now)) return replay(event, found.idempotency, requestHash);
 
     const build = newBuild({
-      accountSid: context.credentials.accountSid,
+      accountSid,
       serviceSid,
       functionVersions: requireVersions('FunctionVersions', body.FunctionVersions, found.functionVersions),
       assetVersions: requireVersions('AssetVersions', body.AssetVersions, found.assetVersions),
@@ -30,9 +57,29 @@ export const handler = httpRoute(
       requestedRuntime: body.Runtime,
       lastCompletedRuntime: service.last_completed_runtime,
       ttlSeconds: config.buildTtlSeconds,
-      now: new Date(),
+      now,
     });
-    await buildsStore.putBuild(build);
+    let outcome;
+    try {
+      outcome = await buildsStore.insertBuild(build, {
+        now,
+        ...(keyHash ? { idempotency: { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS } } : {}),
+        ...(config.rateLimitBuildsPerHour > 0 ? { rateLimit: { limit: config.rateLimitBuildsPerHour, hour: hourOf(now) } } : {}),
+      });
+    } catch (error) {
+      // The write may have landed even though it failed here (a timeout): start the workflow
+      // anyway, so such a build completes; if it did not land, the workflow ends at once.
+      await startBuildWorkflow(config.stateMachineArn, build).catch(() => undefined);
+      throw error;
+    }
+    if (outcome === 'rate-limited') throw tooManyRequests(secondsUntilNextHour(now), config.rateLimitBuildsPerHour);
+    if (outcome === 'idempotency-key-taken') {
+      // A concurrent request with the same key won the race: answer with its build.
+      const record = await buildsStore.getIdempotency(accountSid, keyHash!, now);
+      if (!record) throw idempotencyKeyReused();
+      return replay(event, record, requestHash);
+    }
+
     try {
       await startBuildWorkflow(config.stateMachineArn, build);
     } catch (error) {

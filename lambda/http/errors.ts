@@ -52,18 +52,54 @@ export const payloadTooLarge = (limitBytes: number): TwilioError =>
 export const unsupportedMediaType = (): TwilioError =>
   new TwilioError(415, 20415, 'Unsupported Media Type: send application/x-www-form-urlencoded');
 
+/** 422: an Idempotency-Key reused with a different request. */
+export const idempotencyKeyReused = (): TwilioError =>
+  new TwilioError(422, 20422, 'Idempotency-Key has already been used with a different request');
+
+/** 429 / 20429: the account's builds-per-hour limit; retry after the window ends. */
+export const tooManyRequests = (retryAfterSeconds: number, limit: number): TwilioError =>
+  new TwilioError(429, 20429, `Too Many Requests: at most ${limit} builds per hour`, { 'Retry-After': String(retryAfterSeconds) });
+
+/** 503 / 20503: a dependency is briefly unavailable (throttled, restarting, unreachable). */
+export const serviceUnavailable = (retryAfterSeconds = 2): TwilioError =>
+  new TwilioError(503, 20503, 'Service Unavailable: please retry shortly', { 'Retry-After': String(retryAfterSeconds) });
+
 /** 500 / 20500: the body never carries internals, only the request id to quote. */
 export const internalError = (requestId: string): TwilioError =>
   new TwilioError(500, 20500, `An internal server error has occurred (request id ${requestId})`);
 
+const TRANSIENT_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN']);
+
+/** True for failures a retry a moment later can fix: throttling, AWS 5xx, connection and timeout errors. */
+export function isTransient(error: unknown): boolean {
+  const candidate = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  if (!candidate) return false;
+  return (
+    TRANSIENT_NAMES.has(candidate.name ?? '') ||
+    TRANSIENT_CODES.has(candidate.code ?? '') ||
+    (candidate.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
 /**
  * Maps any error thrown in a handler chain to the TwilioError to answer with: our own errors as
- * they are, Middy's HTTP errors (e.g. the body parser's 415) to their catalogue entry, anything
- * else to a generic 500.
+ * they are, Middy's HTTP errors (e.g. the body parser's 415) to their catalogue entry, transient
+ * dependency failures to 503 with Retry-After, anything else to a generic 500.
  */
 export function toTwilioError(error: unknown, requestId: string): TwilioError {
   if (error instanceof TwilioError) return error;
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (status === 415) return unsupportedMediaType();
+  if (isTransient(error)) return serviceUnavailable();
   return internalError(requestId);
 }

@@ -1,14 +1,16 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { keys, BUILD_SORT_PREFIX, TABLE_KEY, type ItemKey } from './keys';
-import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, ServiceItem } from './items';
+import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, IdempotencyItem, ServiceItem } from './items';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -21,6 +23,8 @@ export interface ContextQuery {
   buildSid?: string;
   functionVersionSids?: readonly string[];
   assetVersionSids?: readonly string[];
+  /** SHA-256 of the request's Idempotency-Key, when it has one. */
+  idempotencyKeyHash?: string;
 }
 
 export interface RequestContext {
@@ -29,7 +33,19 @@ export interface RequestContext {
   build?: BuildItem;
   functionVersions: Map<string, FunctionVersionItem>;
   assetVersions: Map<string, AssetVersionItem>;
+  idempotency?: IdempotencyItem;
 }
+
+/** What a new build's write must also guard, besides never overwriting an item. */
+export interface InsertGuards {
+  /** Record this Idempotency-Key; fails if the key is already recorded (and not expired). */
+  idempotency?: { keyHash: string; requestHash: string; expiresAt: number };
+  /** Count the build in the account's current hour; fails once `limit` builds were counted. */
+  rateLimit?: { limit: number; hour: number };
+  now: Date;
+}
+
+export type InsertOutcome = 'inserted' | 'idempotency-key-taken' | 'rate-limited';
 
 /** Where a page starts: right after (older than) or right before (newer than) a build. */
 export interface PageCursor {
@@ -65,6 +81,7 @@ export class BuildsStore {
     if (buildSid) add(keys.build(serviceSid, buildSid));
     for (const sid of functionVersionSids) add(keys.functionVersion(serviceSid, sid));
     for (const sid of assetVersionSids) add(keys.assetVersion(serviceSid, sid));
+    if (query.idempotencyKeyHash) add(keys.idempotency(accountSid, query.idempotencyKeyHash));
 
     const found = await this.batchGet([...wanted.values()]);
     const item = <T>(key: ItemKey) => found.get(keyId(key)) as T | undefined;
@@ -82,19 +99,83 @@ export class BuildsStore {
       build: buildSid ? item<BuildItem>(keys.build(serviceSid, buildSid)) : undefined,
       functionVersions: collect<FunctionVersionItem>(functionVersionSids, (sid) => keys.functionVersion(serviceSid, sid)),
       assetVersions: collect<AssetVersionItem>(assetVersionSids, (sid) => keys.assetVersion(serviceSid, sid)),
+      idempotency: query.idempotencyKeyHash ? item<IdempotencyItem>(keys.idempotency(accountSid, query.idempotencyKeyHash)) : undefined,
     };
   }
 
-  /** Writes a new build; the condition makes it impossible to overwrite an existing item. */
-  async putBuild(build: BuildItem): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.build(build.service_sid, build.sid), ...build },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
-      }),
-    );
+  /**
+   * Writes a new build, never overwriting an item. With guards, the build, its idempotency record
+   * and the hourly counter are written in one TransactWriteItems, so that either all land or none.
+   */
+  async insertBuild(build: BuildItem, guards: InsertGuards): Promise<InsertOutcome> {
+    const buildPut = {
+      TableName: this.tableName,
+      Item: { ...keys.build(build.service_sid, build.sid), ...build },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+    };
+    const { idempotency, rateLimit } = guards;
+    if (!idempotency && !rateLimit) {
+      await this.client.send(new PutCommand(buildPut));
+      return 'inserted';
+    }
+    const nowSeconds = Math.floor(guards.now.getTime() / 1000);
+    const items: { outcome: InsertOutcome; write: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number] }[] = [
+      { outcome: 'inserted', write: { Put: buildPut } },
+    ];
+    if (idempotency) {
+      const record: IdempotencyItem = { build_sid: build.sid, service_sid: build.service_sid, request_hash: idempotency.requestHash, expires_at: idempotency.expiresAt };
+      items.push({
+        outcome: 'idempotency-key-taken',
+        write: {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...keys.idempotency(build.account_sid, idempotency.keyHash), ...record },
+            // An expired record may linger until DynamoDB's TTL removes it: it no longer counts.
+            ConditionExpression: 'attribute_not_exists(#pk) OR expires_at < :now',
+            ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+            ExpressionAttributeValues: { ':now': nowSeconds },
+          },
+        },
+      });
+    }
+    if (rateLimit) {
+      items.push({
+        outcome: 'rate-limited',
+        write: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.rateWindow(build.account_sid, rateLimit.hour),
+            UpdateExpression: 'ADD #count :one SET expires_at = :expires',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+            ExpressionAttributeNames: { '#count': 'build_count' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': rateLimit.limit, ':expires': (rateLimit.hour + 2) * 3600 },
+          },
+        },
+      });
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items.map((item) => item.write) }));
+      return 'inserted';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const failed = error.CancellationReasons?.findIndex((reason) => reason.Code === 'ConditionalCheckFailed') ?? -1;
+      if (failed > 0) return items[failed]!.outcome;
+      throw error;
+    }
+  }
+
+  /** The idempotency record of a key, unless expired. */
+  async getIdempotency(accountSid: string, keyHash: string, now: Date): Promise<IdempotencyItem | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(accountSid, keyHash), ConsistentRead: true }));
+    const record = result.Item as IdempotencyItem | undefined;
+    return record && record.expires_at >= Math.floor(now.getTime() / 1000) ? record : undefined;
+  }
+
+  /** One build, read consistently. */
+  async getBuild(serviceSid: string, buildSid: string): Promise<BuildItem | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.build(serviceSid, buildSid), ConsistentRead: true }));
+    return result.Item as BuildItem | undefined;
   }
 
   /**

@@ -7,6 +7,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 export const dynamoDb = new DynamoDBClient({
   ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+  // Bounded: when DynamoDB is unreachable the client answers 503 within seconds, never hangs.
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  maxAttempts: 3,
 });
 
 export const documentClient = DynamoDBDocumentClient.from(dynamoDb, {

@@ -59,3 +59,11 @@ export interface BuildItem {
   error_code?: number;
   error_message?: string;
 }
+
+/** Remembers which build an Idempotency-Key created, and for which request. */
+export interface IdempotencyItem {
+  build_sid: string;
+  service_sid: string;
+  request_hash: string;
+  expires_at: number;
+}

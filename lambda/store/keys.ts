@@ -9,6 +9,8 @@
  * | function / asset       | `SERVICE#ZS…`   | `FUNCTION#ZH…` / `ASSET#ZH…`     |
  * | function / asset version | `SERVICE#ZS…` | `FVERSION#ZN…` / `AVERSION#ZN…`  |
  * | build                  | `SERVICE#ZS…`   | `BUILD#ZB…`      |
+ * | idempotency record     | `ACCOUNT#AC…`   | `IDEMPOTENCY#<sha256 of the key>` |
+ * | builds-per-hour counter | `ACCOUNT#AC…`  | `RATE#<hour since epoch>` |
  *
  * Services live under their account, so a service of another account is simply not found.
  * Build SIDs begin with their creation time, so a Query on `BUILD#` lists them in order.
@@ -33,6 +35,8 @@ export const keys = {
   functionVersion: (serviceSid: string, versionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `FVERSION#${versionSid}` }),
   assetVersion: (serviceSid: string, versionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `AVERSION#${versionSid}` }),
   build: (serviceSid: string, buildSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `${BUILD_SORT_PREFIX}${buildSid}` }),
+  idempotency: (accountSid: string, keyHash: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `IDEMPOTENCY#${keyHash}` }),
+  rateWindow: (accountSid: string, hour: number): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `RATE#${hour}` }),
   /** The partition holding a service's builds (and versions). */
   servicePartition: (serviceSid: string): string => `SERVICE#${serviceSid}`,
 };

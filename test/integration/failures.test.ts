@@ -13,20 +13,21 @@ afterAll(async () => {
 });
 
 describe('unexpected failures', () => {
-  it('marks the build failed and answers 500 when its workflow cannot start: no 201 names a build that cannot complete', async () => {
+  it('marks the build failed and answers 503 when its workflow cannot start: no 201 names a build that cannot complete', async () => {
     // Imported only now: the handlers' modules read their configuration when first imported.
     const { logger } = await import('../../lambda/http/middleware');
     const log = vi.spyOn(logger, 'error');
     await stack.stepFunctions.stop();
     const response = await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
-    expect(response.status).toBe(500);
+    // Step Functions unreachable is transient: 503 with Retry-After, not a bare 500.
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('2');
     const body = await response.json();
-    const requestId = response.headers.get('twilio-request-id');
     expect(body).toEqual({
-      code: 20500,
-      message: `An internal server error has occurred (request id ${requestId})`,
-      more_info: 'https://www.twilio.com/docs/errors/20500',
-      status: 500,
+      code: 20503,
+      message: 'Service Unavailable: please retry shortly',
+      more_info: 'https://www.twilio.com/docs/errors/20503',
+      status: 503,
     });
     const items = await buildItems(stack);
     expect(items).toHaveLength(1);

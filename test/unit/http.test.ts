@@ -68,6 +68,22 @@ describe('error mapping', () => {
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|secret-table/);
   });
 
+  it.each([
+    ['a throttled DynamoDB call', Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' })],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' })],
+    ['an AWS 5xx', Object.assign(new Error('boom'), { $metadata: { httpStatusCode: 503 } })],
+    ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+  ])('turns %s into 503 / 20503 with Retry-After', (_, error) => {
+    const mapped = toTwilioError(error, 'r');
+    expect(mapped.toJSON()).toMatchObject({ status: 503, code: 20503 });
+    expect(mapped.headers['Retry-After']).toBe('2');
+    expect(mapped.message).not.toMatch(/ECONNREFUSED|8000/);
+  });
+
+  it('does not treat a client error such as a missing table as transient', () => {
+    expect(toTwilioError(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }), 'r').status).toBe(500);
+  });
+
   it('never has type or title keys', () => {
     expect(Object.keys(authenticationRequired().toJSON()).sort()).toEqual(['code', 'message', 'more_info', 'status']);
   });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { config } from '../../lambda/config';
-import { httpRoute, json } from '../../lambda/http/middleware';
+import { httpRoute, json, type ApiContext } from '../../lambda/http/middleware';
 import { lambdaContext } from '../../local/http-adapter';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
@@ -27,7 +27,7 @@ function event(body: string, options: { base64?: boolean; headers?: Record<strin
 }
 
 async function invoke(handler: typeof echoForm, input: APIGatewayProxyEventV2) {
-  const result = await handler(input, lambdaContext('test', 'request-1'));
+  const result = await handler(input, lambdaContext('test', 'request-1') as ApiContext);
   return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
 }
 

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { invalidParameter } from '../http/errors';
+import type { IdempotencyItem } from '../store/items';
+import type { CreateBuildRequest } from './schema';
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's Idempotency-Key: absent, or 1–255 visible ASCII characters (else 400). */
+export function readIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) throw invalidParameter('Invalid Idempotency-Key: use 1 to 255 visible ASCII characters');
+  return header;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Keys are stored hashed: bounded in size whatever the client sends. */
+export const hashIdempotencyKey = (key: string): string => sha256(key);
+
+/**
+ * What makes two creates "the same request": the service and the parsed body, so that the same
+ * request sent with another encoding or parameter order still matches.
+ */
+export function requestFingerprint(serviceSid: string, body: CreateBuildRequest): string {
+  const { FunctionVersions, AssetVersions, Dependencies, Runtime } = body;
+  return sha256(JSON.stringify([serviceSid, FunctionVersions, AssetVersions, Dependencies, Runtime ?? null]));
+}
+
+/** A recorded key counts until it expires, even if DynamoDB's TTL has not removed it yet. */
+export function isLive(record: IdempotencyItem | undefined, now: Date): record is IdempotencyItem {
+  return record !== undefined && record.expires_at >= Math.floor(now.getTime() / 1000);
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The clock hour a build is counted in, for the builds-per-hour limit. */
+export const hourOf = (now: Date): number => Math.floor(now.getTime() / HOUR_MS);
+
+/** Seconds until the next clock hour: the Retry-After of a 429. */
+export const secondsUntilNextHour = (now: Date): number => Math.ceil(((hourOf(now) + 1) * HOUR_MS - now.getTime()) / 1000);
