@@ -65,7 +65,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     });
-    const dynamoDb = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: LOCAL_REGION });
+    const dynamoDb = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: LOCAL_REGION, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
     const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
     started.push({ stop: async () => dynamoDb.destroy() });
     await ensureTable(dynamoDb, tableName);

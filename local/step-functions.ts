@@ -18,6 +18,15 @@ const DYNAMODB_TASKS: Record<string, (parameters: never) => { input: unknown }> 
   'arn:aws:states:::dynamodb:deleteItem': (parameters) => new DeleteItemCommand(parameters),
 };
 
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED']);
+
+/**
+ * DynamoDB could not be reached at all. Step Functions reports service failures without a
+ * specific exception as `DynamoDB.AmazonDynamoDBException`; a local connection error is that.
+ */
+const isUnreachable = (error: unknown): boolean =>
+  NETWORK_ERRORS.has((error as { code?: string }).code ?? '') || (error as Error).name === 'TimeoutError';
+
 type TaskHandler = (parameters: unknown) => Promise<unknown>;
 
 export interface ExecutionRecord {
@@ -59,7 +68,7 @@ function taskHandlers(definition: Record<string, unknown>, dynamoDb: DynamoDBCli
         return output;
       } catch (error) {
         const named = new Error((error as Error).message);
-        named.name = `DynamoDB.${(error as Error).name}`;
+        named.name = `DynamoDB.${isUnreachable(error) ? 'AmazonDynamoDBException' : (error as Error).name}`;
         throw named;
       }
     };

@@ -63,7 +63,7 @@ describe('the workflow under DynamoDB faults', () => {
     throttle = (input) => input.UpdateExpression?.includes(':completed') === true;
     const { execution, item } = await runBuild();
     const completeAttempts = calls.filter((call) => call === 'UpdateItemCommand:throttled').length;
-    expect(completeAttempts).toBe(6); // the first try and MaxAttempts (5) retries
+    expect(completeAttempts).toBe(9); // the first try and MaxAttempts (8) retries
     expect(execution).toMatchObject({ status: 'FAILED', error: 'BuildFailed' });
     expect(item).toMatchObject({ status: 'failed', error_code: 20500 });
   });
