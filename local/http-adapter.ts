@@ -33,23 +33,27 @@ export function lambdaContext(functionName: string, requestId: string = randomUU
  * headers, repeated query values joined by commas, the body base64-encoded.
  */
 export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  // Split by hand: `new URL` would read a path such as `//x` as a host.
+  const target = request.url ?? '/';
+  const queryStart = target.indexOf('?');
+  const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
+  const rawQueryString = queryStart < 0 ? '' : target.slice(queryStart + 1);
   const method = (request.method ?? 'GET').toUpperCase();
-  const match = matchRoute(method, url.pathname);
+  const match = matchRoute(method, rawPath);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   headers['x-forwarded-proto'] = 'http';
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(rawQueryString)) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
   const routeKey = match.route ? `${match.route.method} ${match.route.path}` : '$default';
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString,
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(match.route ? { pathParameters: match.pathParameters } : {}),
@@ -60,7 +64,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
       domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
       http: {
         method,
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
