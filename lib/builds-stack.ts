@@ -37,12 +37,15 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
  * The DynamoDB actions each route's handler performs, from lambda/store/builds-store.ts:
- * every route reads its context with BatchGetItem (loadContext); create also writes the build
- * (PutItem) and, when the workflow cannot start, marks it failed (UpdateItem); list Queries
- * the service's builds; delete deletes one with a conditional DeleteItem.
+ * every route reads its context with BatchGetItem (loadContext). Create writes the build with
+ * PutItem, or with a TransactWriteItems of Puts (build, idempotency record) and an Update (the
+ * hourly rate counter), which IAM authorizes as PutItem and UpdateItem; it reads an
+ * idempotency record and a replayed build with GetItem, and marks a build whose workflow
+ * cannot start failed with UpdateItem. List Queries the service's builds; delete deletes one
+ * with a conditional DeleteItem.
  */
 const TABLE_ACTIONS: Record<(typeof ROUTES)[number]['entry'], string[]> = {
-  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
   'fetch-build': ['dynamodb:BatchGetItem'],
   'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
@@ -123,7 +126,12 @@ export class BuildsStack extends Stack {
         TABLE_NAME: this.table.tableName,
         BUILD_TTL_HOURS: String(settings.buildTtlHours),
         ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
-        ...(route.entry === STARTS_WORKFLOW ? { STATE_MACHINE_ARN: this.stateMachine.stateMachineArn } : {}),
+        ...(route.entry === STARTS_WORKFLOW
+          ? {
+              STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+              RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour),
+            }
+          : {}),
       });
       fn.addToRolePolicy(
         new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[route.entry], resources: [this.table.tableArn] }),

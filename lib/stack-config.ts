@@ -14,6 +14,8 @@ export interface BuildsStackSettings {
   removalPolicy: 'retain' | 'destroy';
   /** Hours after which a build expires (DynamoDB TTL). */
   buildTtlHours: number;
+  /** Builds an account may create per clock hour (Twilio documents 100); 0 turns the limit off. */
+  rateLimitBuildsPerHour: number;
   /** API Gateway default-stage throttling: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: BuildsStackSettings = {
   publicBaseUrl: undefined,
   removalPolicy: 'retain',
   buildTtlHours: 24,
+  rateLimitBuildsPerHour: 100,
   // A guard against runaway clients, not a capacity plan: @twilio-labs/serverless-api polls a
   // build's status once a second, so 50 requests/s serves dozens of concurrent deployments.
   throttleRateLimit: 50,
@@ -88,6 +91,13 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     removalPolicy,
     buildTtlHours: integerSetting('buildTtlHours', context('buildTtlHours'), DEFAULT_SETTINGS.buildTtlHours, 1, 24 * 365),
+    rateLimitBuildsPerHour: integerSetting(
+      'rateLimitBuildsPerHour',
+      context('rateLimitBuildsPerHour'),
+      DEFAULT_SETTINGS.rateLimitBuildsPerHour,
+      0,
+      1_000_000,
+    ),
     throttleRateLimit,
     throttleBurstLimit,
   };

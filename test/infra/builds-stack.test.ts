@@ -62,7 +62,7 @@ const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 const EXPECTED_TABLE_ACTIONS: Record<string, string[]> = {
-  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
   'fetch-build': ['dynamodb:BatchGetItem'],
   'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
@@ -152,7 +152,10 @@ describe('BuildsStack with default context', () => {
         expected.TABLE_NAME = { Ref: s.id(s.stack.table) };
         expected.BUILD_TTL_HOURS = '24';
       }
-      if (entry === 'create-build') expected.STATE_MACHINE_ARN = { Ref: s.id(s.stack.stateMachine) };
+      if (entry === 'create-build') {
+        expected.STATE_MACHINE_ARN = { Ref: s.id(s.stack.stateMachine) };
+        expected.RATE_LIMIT_BUILDS_PER_HOUR = '100';
+      }
       expect(environment).toEqual(expected);
     });
 
@@ -171,6 +174,28 @@ describe('BuildsStack with default context', () => {
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
     });
+  });
+
+  it('grants exactly the DynamoDB actions lambda/store/builds-store.ts uses (a new command there fails this until IAM is reviewed)', () => {
+    const store = readFileSync(new URL('../../lambda/store/builds-store.ts', import.meta.url), 'utf8');
+    const commands = new Set([...store.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]));
+    // IAM authorizes a TransactWriteItems as the Put/Update/Delete/ConditionCheck it contains.
+    const transactionParts = /TransactWrite/.test([...commands].join()) ? [...store.matchAll(/write: \{\s*(Put|Update|Delete|ConditionCheck):/g)].map((m) => m[1]) : [];
+    const ACTION: Record<string, string> = {
+      BatchGet: 'dynamodb:BatchGetItem',
+      Get: 'dynamodb:GetItem',
+      Put: 'dynamodb:PutItem',
+      Update: 'dynamodb:UpdateItem',
+      Delete: 'dynamodb:DeleteItem',
+      Query: 'dynamodb:Query',
+      ConditionCheck: 'dynamodb:ConditionCheckItem',
+    };
+    const used = [...commands, ...transactionParts].filter((name) => name !== 'TransactWrite').map((name) => {
+      expect(ACTION[name!], `IAM action of ${name}Command`).toBeDefined();
+      return ACTION[name!]!;
+    });
+    const granted = new Set(Object.values(EXPECTED_TABLE_ACTIONS).flat());
+    expect([...granted].sort()).toEqual([...new Set(used)].sort());
   });
 
   it('gives every function its own role', () => {
@@ -349,6 +374,7 @@ describe('BuildsStack with context', () => {
       publicBaseUrl: 'https://builds.example.com/',
       throttleRateLimit: '7',
       throttleBurstLimit: '9',
+      rateLimitBuildsPerHour: '0',
       stage: 'dev',
     });
     s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
@@ -363,6 +389,7 @@ describe('BuildsStack with context', () => {
       BUILD_TTL_HOURS: '48',
       CORS_ALLOWED_ORIGINS: 'https://a.example,https://b.example',
       PUBLIC_BASE_URL: 'https://builds.example.com',
+      RATE_LIMIT_BUILDS_PER_HOUR: '0',
     });
     const fallback = s.template.toJSON().Resources[s.id(s.stack.functions[FALLBACK_ENTRY]!)].Properties.Environment.Variables;
     expect(fallback.CORS_ALLOWED_ORIGINS).toBe('https://a.example,https://b.example');
@@ -375,6 +402,7 @@ describe('BuildsStack with context', () => {
     [{ buildWaitSeconds: 'ten' }, /buildWaitSeconds/],
     [{ buildTtlHours: '0' }, /buildTtlHours/],
     [{ throttleRateLimit: '-1' }, /throttleRateLimit/],
+    [{ rateLimitBuildsPerHour: '-5' }, /rateLimitBuildsPerHour/],
     [{ publicBaseUrl: 'builds.example.com' }, /publicBaseUrl/],
     [{ corsAllowedOrigins: ' , ' }, /corsAllowedOrigins/],
   ])('rejects %o', (context, message) => {
