@@ -210,8 +210,6 @@ export class BuildsStack extends Stack {
       // says what will run. The text is the shared file's, unchanged.
       definitionBody: DefinitionBody.fromString(readFileSync(WORKFLOW_DEFINITION_FILE, 'utf8')),
       definitionSubstitutions: { ...substitutions },
-      // A build normally completes within seconds of its wait; nothing should run for an hour.
-      timeout: Duration.hours(1),
       tracingEnabled: true,
       logs: {
         // Under /aws/vendedlogs/ so that log delivery does not grow the account's CloudWatch Logs
