@@ -192,8 +192,8 @@ export class BuildsStack extends Stack {
    * The build workflow, from the one shared ASL file.
    *
    * STANDARD, not EXPRESS: Standard bills $0.025 per 1,000 state transitions, and a build takes
-   * about 5 (Pass, Choice, Wait, UpdateItem, Succeed), so ~$0.000125 per build however long it
-   * waits. Express bills per request plus GB-seconds of duration, and the Wait is billed
+   * about 6 (Pass, Choice, Wait, two UpdateItems, Succeed), so ~$0.00015 per build however long
+   * it waits. Express bills per request plus GB-seconds of duration, and the Wait is billed
    * duration, so the cost grows with `buildWaitSeconds`; Express also caps an execution at 5
    * minutes and has no exactly-once start by execution name, which createBuild relies on (the
    * execution is named after the build SID, so a retried start cannot run a build twice).
