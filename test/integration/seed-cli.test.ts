@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,18 +35,28 @@ interface Run {
   stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
+});
+
 /** Runs a command in the repository with DYNAMODB_ENDPOINT on the run's DynamoDB Local and no TABLE_NAME unless given. */
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint') };
   delete childEnv.TABLE_NAME;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a process group of its own, so that one cut short (a timeout) is ended with all it started.
+    const child = spawn(command, args, { cwd: ROOT, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
