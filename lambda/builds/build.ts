@@ -121,7 +121,7 @@ export function renderBuildPage(request: PageRequest, result: BuildPage, baseUrl
   const first = result.builds[0];
   const last = result.builds.at(-1);
   const hasNext = last !== undefined && (request.cursor?.direction === 'before' || result.more);
-  const hasPrevious = first !== undefined && page > 0;
+  const hasPrevious = first !== undefined && page > 0 && (request.cursor?.direction !== 'before' || result.more);
   const pageUrl = (pageNumber: number, pageToken?: string) => urls.buildsPage(baseUrl, serviceSid, { pageSize, page: pageNumber, pageToken });
   return {
     builds: result.builds.map((build) => renderBuild(build, baseUrl)),

@@ -55,7 +55,7 @@ export interface PageCursor {
 
 export interface BuildPage {
   builds: BuildItem[];
-  /** DynamoDB stopped at the page size: more builds may follow in the page's direction. */
+  /** More builds follow in the page's direction. */
   more: boolean;
 }
 
@@ -179,8 +179,9 @@ export class BuildsStore {
   }
 
   /**
-   * One page of a service's builds, newest first, with one Query of exactly `pageSize` items:
-   * after the cursor's build (older ones), or before it (newer ones, read upwards and reversed).
+   * One page of a service's builds, newest first, with one Query of `pageSize` + 1 items (the
+   * extra one only tells whether more follow): after the cursor's build (older ones), or before
+   * it (newer ones, read upwards and reversed).
    */
   async listBuilds(accountSid: string, serviceSid: string, pageSize: number, cursor?: PageCursor): Promise<BuildPage> {
     const newestFirst = cursor?.direction !== 'before';
@@ -196,12 +197,14 @@ export class BuildsStore {
           ':account': accountSid,
         },
         ScanIndexForward: !newestFirst,
-        Limit: pageSize,
+        // DynamoDB returns a LastEvaluatedKey whenever it stops at Limit, even with nothing after.
+        Limit: pageSize + 1,
         ...(cursor ? { ExclusiveStartKey: keys.build(serviceSid, cursor.sid) } : {}),
       }),
     );
-    const builds = (result.Items ?? []) as BuildItem[];
-    return { builds: newestFirst ? builds : builds.reverse(), more: result.LastEvaluatedKey !== undefined };
+    const found = (result.Items ?? []) as BuildItem[];
+    const builds = found.slice(0, pageSize);
+    return { builds: newestFirst ? builds : builds.reverse(), more: found.length > pageSize };
   }
 
   /** Deletes a build of this account; false when there was none to delete. */

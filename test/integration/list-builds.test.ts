@@ -34,10 +34,9 @@ describe('GET /v1/Services/{ServiceSid}/Builds', () => {
     const first = await page(`${buildsUrl(stack)}?PageSize=3`);
     const pages = [first];
     while (pages.at(-1)!.meta.next_page_url) pages.push(await page(pages.at(-1)!.meta.next_page_url!));
-    const nonEmpty = pages.filter((p) => p.builds.length > 0);
-    expect(nonEmpty.map((p) => p.builds.length)).toEqual([3, 3, 1]);
+    expect(pages.map((p) => p.builds.length)).toEqual([3, 3, 1]);
     expect(pages.flatMap((p) => p.builds.map((b) => b.sid))).toEqual([...created].reverse());
-    expect(nonEmpty.map((p) => p.meta.page)).toEqual([0, 1, 2]);
+    expect(pages.map((p) => p.meta.page)).toEqual([0, 1, 2]);
     expect(first.meta).toMatchObject({
       key: 'builds',
       page: 0,
@@ -63,6 +62,16 @@ describe('GET /v1/Services/{ServiceSid}/Builds', () => {
     const other = await page(buildsUrl(stack, OTHER_SERVICE), OTHER_ACCOUNT);
     expect(other.builds).toHaveLength(1);
     expect(created).not.toContain(other.builds[0]!.sid);
+  });
+
+  it('ends an exactly full last page with next_page_url null', async () => {
+    const first = await page(`${buildsUrl(stack)}?PageSize=4`);
+    const second = await page(first.meta.next_page_url!);
+    expect(second.builds).toHaveLength(3);
+    expect(second.meta.next_page_url).toBeNull();
+    const exact = await page(`${buildsUrl(stack)}?PageSize=7`);
+    expect(exact.builds).toHaveLength(7);
+    expect(exact.meta.next_page_url).toBeNull();
   });
 
   it('defaults PageSize to 50', async () => {
