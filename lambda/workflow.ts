@@ -7,6 +7,9 @@ import type { BuildItem } from './store/items';
  */
 const stepFunctions = new SFNClient({
   ...(process.env.STEPFUNCTIONS_ENDPOINT ? { endpoint: process.env.STEPFUNCTIONS_ENDPOINT } : {}),
+  // Bounded, so that a create always answers well within the function's timeout.
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  maxAttempts: 2,
 });
 
 /** The execution input: what the workflow's states read with JSONPath. */

@@ -124,11 +124,15 @@ export class BuildsStack extends Stack {
     for (const route of ROUTES) {
       const fn = this.handlerFunction(route.id, route.entry, settings, removalPolicy, {
         TABLE_NAME: this.table.tableName,
+        // Empty (unset) on AWS; declared so that `sam local invoke --env-vars` can point them at
+        // DynamoDB Local and the local Step Functions endpoint (SAM only overrides declared ones).
+        DYNAMODB_ENDPOINT: '',
         BUILD_TTL_HOURS: String(settings.buildTtlHours),
         ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
         ...(route.entry === STARTS_WORKFLOW
           ? {
               STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+              STEPFUNCTIONS_ENDPOINT: '',
               RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour),
             }
           : {}),

@@ -69,6 +69,14 @@ export async function startDynamoDbLocal(options: { port?: number; path?: string
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  // A signal ends the process without 'exit' when nothing handles it: kill Java first, then let
+  // the signal do what it would have done.
+  const killOnSignal = (signal: NodeJS.Signals) => {
+    child.kill('SIGKILL');
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.once(signal, killOnSignal);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(endpoint, child, () => stderr);
@@ -82,6 +90,7 @@ export async function startDynamoDbLocal(options: { port?: number; path?: string
     process: child,
     stop: async () => {
       process.removeListener('exit', killOnExit);
+      for (const signal of signals) process.removeListener(signal, killOnSignal);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -28,6 +28,14 @@ export function lambdaContext(functionName: string, requestId: string = randomUU
   };
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** API Gateway's `requestContext.time`: `27/Nov/2026:20:00:00 +0000`. */
+export function apiGatewayTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+}
+
 /**
  * The API Gateway HTTP API (payload 2.0) event for a request, as API Gateway builds it: lowercase
  * headers, repeated query values joined by commas, the body base64-encoded.
@@ -72,7 +80,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
-      time: now.toUTCString(),
+      time: apiGatewayTime(now),
       timeEpoch: now.getTime(),
     },
     ...(body.length ? { body: body.toString('base64') } : {}),

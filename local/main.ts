@@ -9,11 +9,12 @@ async function main(): Promise<void> {
   const seedFile = process.env.SEED_FILE ?? DEFAULT_SEED;
   const seed = readSeedFile(seedFile);
   const port = Number(process.env.PORT ?? 3000);
+  const buildWaitSeconds = Number(process.env.BUILD_WAIT_SECONDS ?? 2);
   const stack = await startLocalStack({
     port,
     host: process.env.HOST ?? '127.0.0.1',
     seed,
-    buildWaitSeconds: Number(process.env.BUILD_WAIT_SECONDS ?? 2),
+    buildWaitSeconds,
     dynamoDbPath: process.env.DYNAMODB_PATH,
   });
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   console.log(`
 Twilio Serverless Builds API (local) listening on ${stack.baseUrl}
   DynamoDB Local: ${stack.dynamoDbEndpoint} (table ${stack.tableName})   seed: ${seedFile}
+  Step Functions: ${stack.stepFunctionsEndpoint} (${stack.stateMachineArn})   build wait: ${buildWaitSeconds} s
 ${
   account && service
     ? `  Account SID: ${account.sid}

@@ -1,16 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { renderWorkflowDefinition } from '../lib/workflow-definition';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FALLBACK_ENTRY, ROUTES } from '../lambda/routes';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { startLocalBackend, useLocalCredentials } from './backend';
 import { createApiServer, type LambdaHttpHandler } from './http-adapter';
-import { loadSeed, type Seed } from './seed';
-import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions';
-import { ensureTable } from './table';
-
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:BuildWorkflow`;
+import type { Seed } from './seed';
+import type { LocalStepFunctions } from './step-functions';
 
 export interface LocalStackOptions {
   /** HTTP port of the API; 0 picks a free one. */
@@ -33,6 +28,8 @@ export interface LocalStack {
   baseUrl: string;
   tableName: string;
   dynamoDbEndpoint: string;
+  stepFunctionsEndpoint: string;
+  stateMachineArn: string;
   dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   stepFunctions: LocalStepFunctions;
@@ -47,45 +44,18 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const tableName = options.tableName ?? 'twilio-serverless-builds';
-  const buildWaitSeconds = options.buildWaitSeconds ?? 2;
-  const started: Array<{ stop(): Promise<void> }> = [];
-  const stopAll = async () => {
-    for (const part of started.reverse()) await part.stop().catch(() => undefined);
-  };
+  useLocalCredentials();
+  const backend = await startLocalBackend({
+    tableName,
+    dynamoDbEndpoint: options.dynamoDbEndpoint,
+    dynamoDbPath: options.dynamoDbPath,
+    seed: options.seed,
+    buildWaitSeconds: options.buildWaitSeconds ?? 2,
+    workflowDynamoDb: options.workflowDynamoDb,
+    retryIntervalMs: options.retryIntervalMs,
+  });
   try {
-    let dynamoDbEndpoint = options.dynamoDbEndpoint;
-    if (!dynamoDbEndpoint) {
-      const dynamoDbLocal: DynamoDbLocal = await startDynamoDbLocal({ path: options.dynamoDbPath });
-      started.push(dynamoDbLocal);
-      dynamoDbEndpoint = dynamoDbLocal.endpoint;
-    }
-    // DynamoDB Local accepts any credentials; the SDK only needs some to sign with.
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    });
-    const dynamoDb = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: LOCAL_REGION, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
-    const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-    started.push({ stop: async () => dynamoDb.destroy() });
-    await ensureTable(dynamoDb, tableName);
-    await loadSeed(documentClient, tableName, options.seed);
-
-    const stepFunctions = await startLocalStepFunctions({
-      definition: renderWorkflowDefinition({ TableName: tableName, BuildWaitSeconds: String(buildWaitSeconds) }),
-      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-      dynamoDb: options.workflowDynamoDb ?? dynamoDb,
-      retryIntervalMs: options.retryIntervalMs,
-    });
-    started.push(stepFunctions);
-
-    Object.assign(process.env, {
-      ...options.env,
-      TABLE_NAME: tableName,
-      DYNAMODB_ENDPOINT: dynamoDbEndpoint,
-      STEPFUNCTIONS_ENDPOINT: stepFunctions.endpoint,
-      STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN,
-    });
+    Object.assign(process.env, options.env, backend.env);
     const handlers: Record<string, LambdaHttpHandler> = {};
     for (const entry of [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY]) {
       const module = (await import(`../lambda/handlers/${entry}.ts`)) as { handler: LambdaHttpHandler };
@@ -99,25 +69,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       );
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
-    started.push({
-      stop: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    });
     const { port } = server.address() as AddressInfo;
     return {
       baseUrl: `http://${options.host ?? '127.0.0.1'}:${port}`,
       tableName,
-      dynamoDbEndpoint,
-      dynamoDb,
-      documentClient,
-      stepFunctions,
-      stop: stopAll,
+      dynamoDbEndpoint: backend.env.DYNAMODB_ENDPOINT,
+      stepFunctionsEndpoint: backend.env.STEPFUNCTIONS_ENDPOINT,
+      stateMachineArn: backend.env.STATE_MACHINE_ARN,
+      dynamoDb: backend.dynamoDb,
+      documentClient: backend.documentClient,
+      stepFunctions: backend.stepFunctions!,
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await backend.stop();
+      },
     };
   } catch (error) {
-    await stopAll();
+    await backend.stop();
     throw error;
   }
 }

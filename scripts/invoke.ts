@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../lambda/routes';
 import type { LambdaHttpHandler } from '../local/http-adapter';
-import type { LocalBackend } from './local-backend';
+import type { LocalBackend } from '../local/backend';
 
 const ENTRIES: string[] = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
 const USAGE = `Usage: npm run invoke -- <function> <event.json>
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     import('../local/http-adapter'),
     import('../local/seed'),
     import('./example-build'),
-    import('./local-backend'),
+    import('../local/backend'),
   ]);
 
   // stdout carries the response alone: everything else written to it (the handlers' logger) goes to stderr.
@@ -103,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     backend = await startLocalBackend({
       tableName,
       dynamoDbEndpoint,
+      table: dynamoDbEndpoint ? 'require-existing' : 'create-and-seed',
       seed: dynamoDbEndpoint ? undefined : readSeedFile(seedFile),
       prepare: async (client) => {
         const build = await putExampleBuild(client, tableName);

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
-import { LocalBackendError, requireBuildsTable, useLocalCredentials } from './local-backend';
+import { LocalBackendError, requireBuildsTable, useLocalCredentials } from '../local/backend';
 
 const USAGE = `Usage: npm run seed -- --file <seed.json> [--table <name>]
   Writes the seed (accounts, services, functions, assets and their versions; see local/demo-seed.json)

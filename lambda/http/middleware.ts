@@ -10,7 +10,7 @@ import { parseBasicAuth, type Credentials } from './auth';
 import { invalidParameter, payloadTooLarge, toTwilioError } from './errors';
 
 /** Structured JSON logs with the request id. Never given headers, bodies or tokens. */
-export const logger = new Logger({ serviceName: 'twilio-serverless-builds' });
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'twilio-serverless-builds' });
 
 /** The Lambda context as our handlers see it: the caller's credentials, parsed but not yet checked. */
 export interface ApiContext extends Context {

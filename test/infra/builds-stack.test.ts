@@ -150,10 +150,12 @@ describe('BuildsStack with default context', () => {
       };
       if (entry !== FALLBACK_ENTRY) {
         expected.TABLE_NAME = { Ref: s.id(s.stack.table) };
+        expected.DYNAMODB_ENDPOINT = '';
         expected.BUILD_TTL_HOURS = '24';
       }
       if (entry === 'create-build') {
         expected.STATE_MACHINE_ARN = { Ref: s.id(s.stack.stateMachine) };
+        expected.STEPFUNCTIONS_ENDPOINT = '';
         expected.RATE_LIMIT_BUILDS_PER_HOUR = '100';
       }
       expect(environment).toEqual(expected);

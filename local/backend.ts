@@ -2,36 +2,48 @@ import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from 
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { renderWorkflowDefinition } from '../lib/workflow-definition';
 import { TABLE_KEY } from '../lambda/store/keys';
-import { startDynamoDbLocal } from '../local/dynamodb-local';
-import { loadSeed, type Seed } from '../local/seed';
-import { LOCAL_REGION, LOCAL_STATE_MACHINE_ARN } from '../local/stack';
-import { startLocalStepFunctions, type LocalStepFunctions } from '../local/step-functions';
-import { ensureTable } from '../local/table';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { loadSeed, type Seed } from './seed';
+import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions';
+import { ensureTable } from './table';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:BuildWorkflow`;
 
 /**
- * What one handler invocation outside Lambda needs around it: DynamoDB (an endpoint given, or
- * DynamoDB Local started in memory with the table and a seed) and a Step Functions endpoint that
- * runs the build workflow in process. The same parts as `local/stack.ts`, without the HTTP server.
+ * What the handlers need around them outside Lambda: DynamoDB (an endpoint given, or DynamoDB
+ * Local started here) with the table, and a Step Functions endpoint that runs the build workflow
+ * in process. The local stack adds the HTTP server; `npm run invoke` calls one handler.
  */
 export interface LocalBackendOptions {
   tableName: string;
-  /** A running DynamoDB (Local) whose table already exists; when unset, DynamoDB Local is started in memory. */
+  /** A running DynamoDB (Local); when unset, DynamoDB Local is started, in memory unless `dynamoDbPath`. */
   dynamoDbEndpoint?: string;
-  /** Loaded only into a DynamoDB Local started here; never into a table that already exists. */
+  dynamoDbPath?: string;
+  /**
+   * `create-and-seed`: create the table if missing and load `seed`; `require-existing`: the table
+   * must exist already (a deployed or hand-made one: nothing is written). Default: create-and-seed.
+   */
+  table?: 'create-and-seed' | 'require-existing';
   seed?: Seed;
-  /** Called once the table and seed exist in a DynamoDB Local started here (e.g. to add fixtures). */
+  /** Called once the table and seed exist (e.g. to add fixtures). */
   prepare?: (documentClient: DynamoDBDocumentClient) => Promise<void>;
   /** A Step Functions endpoint to use as is (with `stateMachineArn`); when unset, the workflow runs in process. */
   stepFunctionsEndpoint?: string;
   stateMachineArn?: string;
   buildWaitSeconds: number;
+  /** The client the workflow's DynamoDB tasks use (tests inject faults with it). */
+  workflowDynamoDb?: DynamoDBClient;
+  /** Shorter Retry intervals for tests. */
+  retryIntervalMs?: number;
   /** Where the in-process workflow's log lines go (a failed execution's error). */
-  log: (line: Record<string, unknown>) => void;
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export interface LocalBackend {
   /** The handlers' environment: set these before importing a handler. */
   env: { TABLE_NAME: string; DYNAMODB_ENDPOINT: string; STEPFUNCTIONS_ENDPOINT: string; STATE_MACHINE_ARN: string };
+  dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   /** True when DynamoDB Local was started here (and is thrown away by `stop`). */
   ephemeral: boolean;
@@ -73,6 +85,7 @@ export async function requireBuildsTable(client: DynamoDBClient, tableName: stri
   }
 }
 
+/** Starts what is missing of DynamoDB, the table and the workflow; `stop` ends what it started. */
 export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
   const started: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async () => {
@@ -82,15 +95,15 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     let endpoint = options.dynamoDbEndpoint;
     const ephemeral = !endpoint;
     if (!endpoint) {
-      const dynamoDbLocal = await startDynamoDbLocal();
+      const dynamoDbLocal = await startDynamoDbLocal({ path: options.dynamoDbPath });
       started.push(dynamoDbLocal);
       endpoint = dynamoDbLocal.endpoint;
     }
     useLocalCredentials();
-    const dynamoDb = new DynamoDBClient({ endpoint });
+    const dynamoDb = new DynamoDBClient({ endpoint, requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 } });
     started.push({ stop: async () => dynamoDb.destroy() });
     const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-    if (ephemeral) {
+    if ((options.table ?? 'create-and-seed') === 'create-and-seed') {
       await ensureTable(dynamoDb, options.tableName);
       if (options.seed) await loadSeed(documentClient, options.tableName, options.seed);
       await options.prepare?.(documentClient);
@@ -113,7 +126,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       stepFunctions = await startLocalStepFunctions({
         definition: renderWorkflowDefinition({ TableName: options.tableName, BuildWaitSeconds: String(options.buildWaitSeconds) }),
         stateMachineArn,
-        dynamoDb,
+        dynamoDb: options.workflowDynamoDb ?? dynamoDb,
+        retryIntervalMs: options.retryIntervalMs,
         log: options.log,
       });
       started.push(stepFunctions);
@@ -122,6 +136,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
 
     return {
       env: { TABLE_NAME: options.tableName, DYNAMODB_ENDPOINT: endpoint, STEPFUNCTIONS_ENDPOINT: stepFunctionsEndpoint, STATE_MACHINE_ARN: stateMachineArn },
+      dynamoDb,
       documentClient,
       ephemeral,
       stepFunctions,
