@@ -126,19 +126,27 @@ describe("Twilio's Create Build doc example, run by curl", () => {
 });
 
 /**
- * The README's curl commands ("Use it from your code"), byte for byte: keep them identical to the
- * README. They read the API's address and the credentials from the environment.
+ * The README's curl commands ("Use it from your code" > "curl"), read from README.md at test time
+ * so that the test runs exactly what a reader copies.
  */
-const README = {
-  create: `curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" "$API/v1/Services/$SERVICE_SID/Builds" \\
-  --data-urlencode 'FunctionVersions=ZN00000000000000000000000000000001' \\
-  --data-urlencode 'AssetVersions=ZN00000000000000000000000000000000' \\
-  --data-urlencode 'Dependencies=[{"name":"twilio","version":"5.0.0"}]' \\
-  --data-urlencode 'Runtime=node22'`,
-  status: `curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" "$API/v1/Services/$SERVICE_SID/Builds/$BUILD_SID/Status"`,
-  list: `curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" "$API/v1/Services/$SERVICE_SID/Builds?PageSize=20"`,
-  delete: `curl -X DELETE -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" "$API/v1/Services/$SERVICE_SID/Builds/$BUILD_SID"`,
-};
+function readmeCurlCommands(): { create: string; status: string; list: string; delete: string } {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('## Use it from your code'));
+  const curlSection = section.slice(section.indexOf('### curl'));
+  const blocks = [...curlSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!.trim()).filter((block) => block.startsWith('curl'));
+  const find = (test: (block: string) => boolean, what: string) => {
+    const block = blocks.find(test);
+    if (!block) throw new Error(`README.md has no curl command to ${what}`);
+    return block;
+  };
+  return {
+    create: find((block) => block.includes('--data-urlencode'), 'create a build'),
+    status: find((block) => block.endsWith('/Status"'), 'read a status'),
+    list: find((block) => block.includes('PageSize='), 'list builds'),
+    delete: find((block) => block.includes('-X DELETE'), 'delete a build'),
+  };
+}
+const README = readmeCurlCommands();
 
 describe("the README's curl commands", () => {
   it('create, status (until completed), list and delete work as documented', async () => {
