@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSeedFile } from '../../local/seed';
+import type { LocalStack } from '../../local/stack';
+import { startTestStack } from '../support/stack';
+
+const run = promisify(execFile);
+const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+
+/** The first ```js block under a README heading, as a reader would copy it. */
+function jsExample(heading: string): string {
+  const section = README.slice(README.indexOf(heading));
+  const block = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error(`README.md has no js example under ${heading}`);
+  return block;
+}
+
+let stack: LocalStack;
+const seed = readSeedFile(fileURLToPath(new URL('../../local/demo-seed.json', import.meta.url)));
+beforeAll(async () => {
+  stack = await startTestStack({ seed });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Runs an example as `node example.mjs` from the project root (so its imports resolve), with the README's variables. */
+async function runExample(code: string): Promise<string> {
+  const file = fileURLToPath(new URL(`../../.readme-example-${randomUUID()}.mjs`, import.meta.url));
+  writeFileSync(file, code);
+  try {
+    const { stdout } = await run(process.execPath, [file], {
+      env: {
+        ...process.env,
+        API: stack.baseUrl,
+        TWILIO_ACCOUNT_SID: seed.accounts[0]!.sid,
+        TWILIO_AUTH_TOKEN: seed.accounts[0]!.auth_token,
+        SERVICE_SID: seed.services[0]!.sid,
+      },
+      timeout: 60_000,
+    });
+    return stdout;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+describe("the README's examples, run as copied", () => {
+  it('twilio-node: creates, polls to completed, lists, removes, then gets a RestException 404 / 20404', async () => {
+    const output = await runExample(jsExample('### twilio-node'));
+    expect(output).toMatch(/^ZB[0-9a-f]{32} building$/m);
+    expect(output).toMatch(/^completed$/m);
+    expect(output).toMatch(/^true$/m);
+    expect(output).toContain('404 20404 https://www.twilio.com/docs/errors/20404');
+  });
+
+  it("Twilio's serverless toolkit: triggers a build and waits until it is completed", async () => {
+    const output = await runExample(jsExample("### Twilio's serverless toolkit"));
+    expect(output).toMatch(/^completed$/m);
+  });
+});
