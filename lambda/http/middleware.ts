@@ -71,6 +71,9 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
           : Buffer.byteLength(request.event.body ?? '');
         if (bytes > config.maxBodyBytes) throw payloadTooLarge(config.maxBodyBytes);
         const form = decodedBody(request.event);
+        // Decoded once, here: the parser then reads the plain text.
+        request.event.body = form;
+        request.event.isBase64Encoded = false;
         const pairs = countPairs(form);
         if (pairs > MAX_FORM_PARAMETERS) throw invalidParameter(`Too many parameters: ${pairs}, at most ${MAX_FORM_PARAMETERS} are accepted`);
         if (pairs > QUERYSTRING_MAX_KEYS) (request.internal as FormInternal).longForm = form;
@@ -110,7 +113,7 @@ export function httpRoute(
         credentials: !config.corsAllowedOrigins.includes('*'),
         methods: 'GET, POST, DELETE, OPTIONS',
         headers: 'Authorization, Content-Type, Idempotency-Key',
-        exposeHeaders: 'Twilio-Request-Id, Retry-After',
+        exposeHeaders: 'Twilio-Request-Id, Retry-After, Idempotent-Replayed',
         vary: 'Origin',
       }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>,
     )
