@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { keys } from '../../lambda/store/keys';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../../lambda/routes';
 import { loadSeed, readSeedFile } from '../../local/seed';
 import { ensureTable } from '../../local/table';
+import { run, runScript } from '../support/cli';
 import { DEMO_SEED_FILE, demoSids, EXAMPLE_BUILD_SID, putExampleBuild } from '../../scripts/example-build';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,39 +23,9 @@ const eventFiles = readdirSync(EVENTS)
   .sort();
 const readEvent = (file: string) => JSON.parse(readFileSync(join(EVENTS, file), 'utf8')) as APIGatewayProxyEventV2;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
-});
-
-/** Runs a command in the repository, with the handlers' variables cleared and `env` set. */
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'SEED_FILE']) delete childEnv[name];
-  return new Promise((resolve, reject) => {
-    // In a process group of its own, so that one cut short (a timeout) is ended with all it started.
-    const child = spawn(command, args, { cwd: ROOT, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** `tsx scripts/invoke.ts …`, what `npm run invoke -- …` runs, with this test's Node. */
-const invoke = (args: string[], env: Record<string, string> = {}) => run(process.execPath, ['--import', 'tsx', 'scripts/invoke.ts', ...args], env);
+/** `npm run invoke -- …`, with the handlers' variables cleared. */
+const invoke = (args: string[], env: Record<string, string> = {}) =>
+  runScript('scripts/invoke.ts', args, env, ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'SEED_FILE']);
 
 interface Printed {
   statusCode: number;
@@ -189,7 +159,7 @@ describe.concurrent('npm run invoke -- <function> events/<file>', () => {
 // After the others, alone: it starts a DynamoDB Local (Java) of its own, slow on a busy machine.
 describe('npm run invoke without DYNAMODB_ENDPOINT', () => {
   it('works out of the box through npm: a throwaway DynamoDB Local with the demo seed and the example build', async () => {
-    const result = await run('npm', ['run', '--silent', 'invoke', '--', 'fetch-build', 'events/fetch-build.json']);
+    const result = await run('npm', ['run', '--silent', 'invoke', '--', 'fetch-build', 'events/fetch-build.json'], {}, ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'SEED_FILE']);
     expect(result.code, result.stderr).toBe(0);
     const printed = JSON.parse(result.stdout) as Printed;
     expect(printed).toMatchObject({ statusCode: 200, body: { sid: EXAMPLE_BUILD_SID, status: 'completed' } });

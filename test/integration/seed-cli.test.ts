@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,8 +10,8 @@ import type { AccountItem } from '../../lambda/store/items';
 import { parseSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import { ensureTable } from '../../local/table';
+import { run, runScript } from '../support/cli';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const ACCOUNT = { sid: 'AC33333333333333333333333333333333', auth_token: 'seedclitoken0123456789abcdef0123' };
 const SERVICE = 'ZS33333333333333333333333333333333';
@@ -29,39 +27,9 @@ const seed = {
 };
 const SEED_ITEMS = 6;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) if (child.pid) process.kill(-child.pid, 'SIGKILL');
-});
-
-/** Runs a command in the repository with DYNAMODB_ENDPOINT on the run's DynamoDB Local and no TABLE_NAME unless given. */
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint') };
-  delete childEnv.TABLE_NAME;
-  return new Promise((resolve, reject) => {
-    // In a process group of its own, so that one cut short (a timeout) is ended with all it started.
-    const child = spawn(command, args, { cwd: ROOT, env: { ...childEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      running.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** `tsx scripts/seed.ts …`, what `npm run seed -- …` runs, with this test's Node. */
-const seedCli = (args: string[], env: Record<string, string> = {}) => run(process.execPath, ['--import', 'tsx', 'scripts/seed.ts', ...args], env);
+/** `npm run seed -- …`, with DYNAMODB_ENDPOINT on the run's DynamoDB Local and no TABLE_NAME unless given. */
+const seedCli = (args: string[], env: Record<string, string> = {}) =>
+  runScript('scripts/seed.ts', args, { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'), ...env }, ['TABLE_NAME']);
 
 let dir: string;
 let dynamoDb: DynamoDBClient;
@@ -101,7 +69,7 @@ describe.concurrent('npm run seed -- --file <seed.json> [--table <name>]', () =>
     const tableName = await newTable();
     const file = seedFile('good.json', seed);
 
-    const first = await run('npm', ['run', '--silent', 'seed', '--', '--file', file, '--table', tableName]);
+    const first = await run('npm', ['run', '--silent', 'seed', '--', '--file', file, '--table', tableName], { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint') }, ['TABLE_NAME']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`Loaded ${SEED_ITEMS} items from ${file} into table ${tableName}`);
     const once = await scan(tableName);

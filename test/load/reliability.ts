@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { freePort, startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import { ACCOUNT, FUNCTION_VERSIONS, SERVICE, basicAuth, testSeed } from '../support/fixtures';
+import { scanBuildItems } from '../support/items';
 
 const CONCURRENCY = 32;
 const LOAD_CREATES = Number(process.env.LOAD_CREATES ?? 10_000);
@@ -70,16 +70,7 @@ async function sendCreates(baseUrl: string, total: number, until: () => boolean 
   return outcomes;
 }
 
-async function buildItems(stack: LocalStack) {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []).filter((item) => String(item.SK).startsWith('BUILD#')));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+const buildItems = (stack: LocalStack) => scanBuildItems(stack.documentClient, stack.tableName);
 
 /** Waits until every execution has ended, at most `limitMs`. */
 async function settle(stack: LocalStack, limitMs: number): Promise<void> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
 import { ACCOUNT, basicAuth, SERVICE, testSeed } from './fixtures';
+import { scanBuildItems } from './items';
 
 /**
  * The local stack for one test file: the shared DynamoDB Local of the run, a table of its own,
@@ -19,16 +19,7 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
 }
 
 /** Every build item in the stack's table. */
-export async function buildItems(stack: LocalStack): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []).filter((item) => String(item.SK).startsWith('BUILD#')));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
-}
+export const buildItems = (stack: LocalStack): Promise<Record<string, unknown>[]> => scanBuildItems(stack.documentClient, stack.tableName);
 
 /** The collection URL of a service's builds on the stack. */
 export const buildsUrl = (stack: LocalStack, serviceSid: string = SERVICE): string => `${stack.baseUrl}/v1/Services/${serviceSid}/Builds`;
