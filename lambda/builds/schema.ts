@@ -1,5 +1,5 @@
 import validatePackageName from 'validate-npm-package-name';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUNTIMES } from './runtime';
 import { VERSION_SID } from './sid';
 
