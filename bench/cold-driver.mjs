@@ -1,0 +1,33 @@
+// A fresh Node process doing what Lambda's runtime does at a cold start: import the function's
+// bundle, then serve one request. Prints one JSON line (timings relative to this process's start)
+// and exits. Usage: node cold-driver.mjs <bundle.mjs> <event.json>
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const [bundlePath, eventPath] = process.argv.slice(2);
+const bootMs = performance.now();
+const module = await import(pathToFileURL(bundlePath).href);
+const importedMs = performance.now();
+const event = JSON.parse(readFileSync(eventPath, 'utf8'));
+const deadline = Date.now() + 10_000;
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'cold-start',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:cold-start',
+  memoryLimitInMB: '256',
+  awsRequestId: event.requestContext?.requestId ?? 'cold-start',
+  logGroupName: '/aws/lambda/cold-start',
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+const response = await module.handler(event, context);
+const respondedMs = performance.now();
+process.stdout.write(
+  `${JSON.stringify({ statusCode: response?.statusCode, bootMs, importMs: importedMs - bootMs, firstRequestMs: respondedMs - importedMs })}\n`,
+  () => process.exit(0),
+);

@@ -1,0 +1,42 @@
+import type { Seed } from '../../local/seed';
+
+/**
+ * The bench's own seed (the shape of test/support/fixtures.ts, kept here so that the bench does
+ * not depend on test code): one account with one service, two function versions and two asset
+ * versions — a small but typical deployment.
+ */
+export const ACCOUNT = { sid: 'ACbe0c0000000000000000000000000001', auth_token: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c' };
+export const SERVICE = 'ZSbe0c0000000000000000000000000001';
+const FUNCTION = 'ZHbe0c0000000000000000000000000001';
+const ASSET = 'ZHbe0c0000000000000000000000000002';
+export const FUNCTION_VERSIONS = ['ZNbe0c0000000000000000000000000101', 'ZNbe0c0000000000000000000000000102'];
+export const ASSET_VERSIONS = ['ZNbe0c0000000000000000000000000201', 'ZNbe0c0000000000000000000000000202'];
+
+export const benchSeed: Seed = {
+  accounts: [ACCOUNT],
+  services: [{ sid: SERVICE, account_sid: ACCOUNT.sid, unique_name: 'bench', friendly_name: 'Bench' }],
+  functions: [{ sid: FUNCTION, service_sid: SERVICE, friendly_name: 'hello' }],
+  function_versions: [
+    { sid: FUNCTION_VERSIONS[0]!, function_sid: FUNCTION, path: '/hello', visibility: 'public' },
+    { sid: FUNCTION_VERSIONS[1]!, function_sid: FUNCTION, path: '/admin', visibility: 'protected' },
+  ],
+  assets: [{ sid: ASSET, service_sid: SERVICE, friendly_name: 'static' }],
+  asset_versions: [
+    { sid: ASSET_VERSIONS[0]!, asset_sid: ASSET, path: '/logo.png', visibility: 'public' },
+    { sid: ASSET_VERSIONS[1]!, asset_sid: ASSET, path: '/style.css', visibility: 'public' },
+  ],
+};
+
+export const AUTHORIZATION = `Basic ${Buffer.from(`${ACCOUNT.sid}:${ACCOUNT.auth_token}`).toString('base64')}`;
+
+export const BUILDS_PATH = `/v1/Services/${SERVICE}/Builds`;
+
+/** The create form a deploy tool sends: repeated version keys, Dependencies as JSON text, a Runtime. */
+export const CREATE_FORM = (() => {
+  const form = new URLSearchParams();
+  for (const sid of FUNCTION_VERSIONS) form.append('FunctionVersions', sid);
+  for (const sid of ASSET_VERSIONS) form.append('AssetVersions', sid);
+  form.append('Dependencies', JSON.stringify([{ name: 'twilio', version: '5.3.0' }, { name: '@twilio/runtime-handler', version: '2.0.0' }]));
+  form.append('Runtime', 'node22');
+  return form.toString();
+})();

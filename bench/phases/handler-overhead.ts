@@ -1,0 +1,332 @@
+/**
+ * Phase 1 + 2: the create handler invoked in this process (API Gateway v2 event in, response out)
+ * against the same requests made bare with the SDK, interleaved; DynamoDB requests per create
+ * counted on the handler's own client. Also the Status handler (for the cost model) and the sizes
+ * of the items a create reads and writes.
+ *
+ * Three sides, their order rotating every iteration:
+ *   handler   the create handler, configured as the stack deploys it;
+ *   floor     BatchGetItem of the same keys + conditional PutItem of a same-size item +
+ *             StartExecution (the agreed floor);
+ *   same      the requests the handler really makes, bare: when the deployed rate limit is on,
+ *             the write is a TransactWriteItems (the build's Put + the hourly counter's Update);
+ *   candidate a transaction-free variant, bare (see `approximate`), to price that alternative.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { newBuildSid } from '../../lambda/builds/sid';
+import { keys, type ItemKey } from '../../lambda/store/keys';
+import { lambdaContext, type LambdaHttpHandler } from '../../local/http-adapter';
+import { startLocalStack } from '../../local/stack';
+import { countDynamoDbRequests, countHttpRequestsTo } from '../lib/count';
+import { apiEvent } from '../lib/events';
+import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
+import { itemSize } from '../lib/item-size';
+import { ACCOUNT, ASSET_VERSIONS, benchSeed, BUILDS_PATH, CREATE_FORM, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
+
+const ITERATIONS = Number(process.env.BENCH_OVERHEAD_ITERATIONS ?? 1000);
+const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 200);
+const STATUS_ITERATIONS = Number(process.env.BENCH_STATUS_ITERATIONS ?? 300);
+
+export interface OverheadResult {
+  handlerMs: number[];
+  /** The floor: BatchGetItem + PutItem + StartExecution. */
+  bareMs: number[];
+  /** The handler's own requests made bare (empty when they are the floor's). */
+  sameMs: number[];
+  sameRequests: string;
+  /** Candidate without the transaction (bare): BatchGetItem incl. the counter, PutItem, then UpdateItem ‖ StartExecution. */
+  approximateMs: number[];
+  statusHandlerMs: number[];
+  statusBareMs: number[];
+  creates: number;
+  dynamoDbCommands: Record<string, number>;
+  dynamoDbAttempts: number;
+  startExecutionRequests: number;
+  statusDynamoDbCommands: Record<string, number>;
+  sizes: Record<string, number>;
+  /** The create's write is a TransactWriteItems (2 WRU per KB per item) rather than a PutItem. */
+  transactionalWrite: boolean;
+  buildItemAttributes: number;
+  dynamoDbLocalConsumedWcu: number | undefined;
+}
+
+async function main(): Promise<void> {
+  const endpoint = dynamoDbEndpoint();
+  // A wait far beyond the phase: the workflows both sides start stay in their Wait state, so no
+  // workflow UpdateItem runs during the measurement (the same for both sides).
+  const stack = await startLocalStack({
+    seed: benchSeed,
+    dynamoDbEndpoint: endpoint,
+    tableName: `bench-overhead-${randomUUID()}`,
+    buildWaitSeconds: 3600,
+    port: 0,
+    env: handlerEnv(),
+  });
+  const table = stack.tableName;
+  // As the stack set them for the handlers (whatever version of local/ this is).
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const stateMachineArn = process.env.STATE_MACHINE_ARN!;
+
+  // The handler modules the stack imported (same URLs, so the same instances), and the handler's
+  // own DynamoDB client, imported after startLocalStack set the environment.
+  const createHandler = (await import('../../lambda/handlers/create-build')).handler as unknown as LambdaHttpHandler;
+  const statusHandler = (await import('../../lambda/handlers/fetch-build-status')).handler as unknown as LambdaHttpHandler;
+  const { dynamoDb } = await import('../../lambda/store/client');
+  const counter = countDynamoDbRequests(dynamoDb);
+  counter.enabled = false;
+  const startExecutions = countHttpRequestsTo(stack.stepFunctions.endpoint);
+  startExecutions.enabled = false;
+
+  // The bare side: its own clients, configured as lambda/store/client.ts and lambda/workflow.ts do.
+  const bareDynamoDb = new DynamoDBClient({ endpoint, region });
+  const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const bareStepFunctions = new SFNClient({ endpoint: stack.stepFunctions.endpoint, region });
+
+  const contextKeys: ItemKey[] = [
+    keys.account(ACCOUNT.sid),
+    keys.service(ACCOUNT.sid, SERVICE),
+    ...FUNCTION_VERSIONS.map((sid) => keys.functionVersion(SERVICE, sid)),
+    ...ASSET_VERSIONS.map((sid) => keys.assetVersion(SERVICE, sid)),
+  ];
+
+  let lastBuildSid = '';
+  async function viaHandler(): Promise<number> {
+    const event = apiEvent('POST', BUILDS_PATH, CREATE_FORM);
+    const context = lambdaContext('create-build', event.requestContext.requestId);
+    counter.enabled = true;
+    startExecutions.enabled = true;
+    const started = performance.now();
+    const response = await createHandler(event, context);
+    const elapsed = performance.now() - started;
+    counter.enabled = false;
+    startExecutions.enabled = false;
+    if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body}`);
+    lastBuildSid = (JSON.parse(response.body ?? '{}') as { sid: string }).sid;
+    return elapsed;
+  }
+
+  // The first create gives the item the bare side writes (same attributes, same size).
+  counter.reset();
+  await viaHandler();
+  const template = (await stack.documentClient.send(new GetCommand({ TableName: table, Key: keys.build(SERVICE, lastBuildSid) }))).Item as {
+    account_sid: string;
+    service_sid: string;
+    runtime: string;
+  } & Record<string, unknown>;
+
+  async function bare(): Promise<number> {
+    const sid = newBuildSid(new Date());
+    const item = { ...template, ...keys.build(SERVICE, sid), sid };
+    const started = performance.now();
+    const found = await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
+    await bareDocuments.send(
+      new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }),
+    );
+    await bareStepFunctions.send(
+      new StartExecutionCommand({
+        stateMachineArn,
+        name: sid,
+        input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+      }),
+    );
+    const elapsed = performance.now() - started;
+    if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
+    return elapsed;
+  }
+
+  // What the handler's write really is (counted on its client during the first create).
+  const transactional = counter.commands.has('TransactWriteItemsCommand');
+  const rateLimited = Number(process.env.RATE_LIMIT_BUILDS_PER_HOUR ?? 0) > 0;
+  const sameRequests = transactional
+    ? `BatchGetItem + TransactWriteItems (Put build${rateLimited ? ' + Update hourly counter' : ''}) + StartExecution`
+    : 'the floor’s (BatchGetItem + PutItem + StartExecution)';
+
+  /** The handler's requests made bare: the build's Put and the counter's Update in one transaction. */
+  async function same(): Promise<number> {
+    const now = new Date();
+    const sid = newBuildSid(now);
+    const item = { ...template, ...keys.build(SERVICE, sid), sid };
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    const started = performance.now();
+    const found = await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
+    await bareDocuments.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } } },
+          ...(rateLimited
+            ? [
+                {
+                  Update: {
+                    TableName: table,
+                    Key: keys.rateWindow(ACCOUNT.sid, hour),
+                    UpdateExpression: 'ADD #count :one SET expires_at = :expires',
+                    ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+                    ExpressionAttributeNames: { '#count': 'build_count' },
+                    ExpressionAttributeValues: { ':one': 1, ':limit': 1_000_000_000, ':expires': (hour + 2) * 3600 },
+                  },
+                },
+              ]
+            : []),
+        ],
+      }),
+    );
+    await bareStepFunctions.send(
+      new StartExecutionCommand({
+        stateMachineArn,
+        name: sid,
+        input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+      }),
+    );
+    const elapsed = performance.now() - started;
+    if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
+    return elapsed;
+  }
+
+  /**
+   * A candidate without the transaction, bare: the counter read in the same BatchGetItem, a plain
+   * conditional PutItem, then the counter's UpdateItem sent alongside StartExecution.
+   */
+  async function approximate(): Promise<number> {
+    const now = new Date();
+    const sid = newBuildSid(now);
+    const item = { ...template, ...keys.build(SERVICE, sid), sid };
+    const hour = Math.floor(now.getTime() / 3_600_000);
+    const counterKey = keys.rateWindow(ACCOUNT.sid, hour);
+    const started = performance.now();
+    await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: [...contextKeys, counterKey] } } }));
+    await bareDocuments.send(
+      new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }),
+    );
+    await Promise.all([
+      bareDocuments.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: counterKey,
+          UpdateExpression: 'ADD #count :one SET expires_at = :expires',
+          ExpressionAttributeNames: { '#count': 'build_count' },
+          ExpressionAttributeValues: { ':one': 1, ':expires': (hour + 2) * 3600 },
+        }),
+      ),
+      bareStepFunctions.send(
+        new StartExecutionCommand({
+          stateMachineArn,
+          name: sid,
+          input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+        }),
+      ),
+    ]);
+    return performance.now() - started;
+  }
+
+  const sides: Array<{ run: () => Promise<number>; samples: number[] }> = [
+    { run: viaHandler, samples: [] },
+    { run: bare, samples: [] },
+    ...(transactional ? [{ run: same, samples: [] }] : []),
+    ...(transactional && rateLimited ? [{ run: approximate, samples: [] }] : []),
+  ];
+  // Warm-up (JIT of Node and of DynamoDB Local's JVM, connection pools).
+  for (let i = 0; i < WARMUP; i++) for (const side of sides) await side.run();
+
+  counter.reset();
+  startExecutions.count = 0;
+  // Every side once per iteration, the order rotating (ABC, BCA, CAB, …).
+  for (let i = 0; i < ITERATIONS; i++) {
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(i + k) % sides.length]!;
+      side.samples.push(await side.run());
+    }
+  }
+  const handlerMs = sides[0]!.samples;
+  const bareMs = sides[1]!.samples;
+  const sameMs = sides[2]?.samples ?? [];
+  const approximateMs = sides[3]?.samples ?? [];
+  const dynamoDbCommands = Object.fromEntries(counter.commands);
+  const dynamoDbAttempts = counter.attempts;
+  const startExecutionRequests = startExecutions.count;
+
+  // The Status route (what deploy tools poll), for the cost model: handler vs its bare BatchGetItem.
+  const statusPath = `${BUILDS_PATH}/${lastBuildSid}/Status`;
+  const statusKeys = [keys.account(ACCOUNT.sid), keys.service(ACCOUNT.sid, SERVICE), keys.build(SERVICE, lastBuildSid)];
+  const statusHandlerMs: number[] = [];
+  const statusBareMs: number[] = [];
+  counter.reset();
+  for (let i = 0; i < STATUS_ITERATIONS + 50; i++) {
+    const event = apiEvent('GET', statusPath);
+    const context = lambdaContext('fetch-build-status', event.requestContext.requestId);
+    counter.enabled = i >= 50;
+    let started = performance.now();
+    const response = await statusHandler(event, context);
+    const handlerElapsed = performance.now() - started;
+    counter.enabled = false;
+    if (response.statusCode !== 200) throw new Error(`status answered ${response.statusCode}: ${response.body}`);
+    started = performance.now();
+    await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: statusKeys } } }));
+    const bareElapsed = performance.now() - started;
+    if (i >= 50) {
+      statusHandlerMs.push(handlerElapsed);
+      statusBareMs.push(bareElapsed);
+    }
+  }
+  const statusDynamoDbCommands = Object.fromEntries([...counter.commands].map(([name, n]) => [name, n / STATUS_ITERATIONS]));
+
+  // Item sizes, from the items as DynamoDB Local stores them.
+  const sizeOf = async (key: ItemKey): Promise<number> => {
+    const { Item } = await stack.dynamoDb.send(new GetItemCommand({ TableName: table, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
+    if (!Item) throw new Error(`no item ${key.PK} ${key.SK}`);
+    return itemSize(Item);
+  };
+  const sizes: Record<string, number> = {
+    account: await sizeOf(keys.account(ACCOUNT.sid)),
+    service: await sizeOf(keys.service(ACCOUNT.sid, SERVICE)),
+    build_building: await sizeOf(keys.build(SERVICE, lastBuildSid)),
+  };
+  for (const [i, sid] of FUNCTION_VERSIONS.entries()) sizes[`function_version_${i}`] = await sizeOf(keys.functionVersion(SERVICE, sid));
+  for (const [i, sid] of ASSET_VERSIONS.entries()) sizes[`asset_version_${i}`] = await sizeOf(keys.assetVersion(SERVICE, sid));
+  if (rateLimited) {
+    const hour = Math.floor(Date.now() / 3_600_000);
+    sizes.rate_counter = await sizeOf(keys.rateWindow(ACCOUNT.sid, hour)).catch(() => sizeOf(keys.rateWindow(ACCOUNT.sid, hour - 1)));
+  }
+
+  // What DynamoDB Local itself reports for one put of the build item (if it reports capacity).
+  let dynamoDbLocalConsumedWcu: number | undefined;
+  try {
+    const sid = newBuildSid(new Date());
+    const put = await stack.documentClient.send(
+      new PutCommand({ TableName: table, Item: { ...template, ...keys.build(SERVICE, sid), sid }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    dynamoDbLocalConsumedWcu = put.ConsumedCapacity?.CapacityUnits;
+  } catch {
+    dynamoDbLocalConsumedWcu = undefined;
+  }
+
+  const result: OverheadResult = {
+    handlerMs,
+    bareMs,
+    sameMs,
+    sameRequests,
+    approximateMs,
+    statusHandlerMs,
+    statusBareMs,
+    creates: ITERATIONS,
+    dynamoDbCommands,
+    dynamoDbAttempts,
+    startExecutionRequests,
+    statusDynamoDbCommands,
+    sizes,
+    transactionalWrite: transactional,
+    buildItemAttributes: Object.keys(template).length,
+    dynamoDbLocalConsumedWcu,
+  };
+  await report('result', result);
+  await stack.stop();
+  bareDynamoDb.destroy();
+  bareStepFunctions.destroy();
+  // The workflows started here are still in their one-hour Wait: end the process, not them.
+  process.exit(0);
+}
+
+main().catch(fail);

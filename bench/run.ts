@@ -1,0 +1,423 @@
+/**
+ * `npm run bench`: performance and cost figures of the Builds API, each as a ratio against a floor
+ * measured in the same run (the machine is small and noisy: absolute figures mean little).
+ *
+ *   1. handler overhead  the create handler in process vs the same three requests made bare
+ *   2. round trips       DynamoDB requests per create, counted on the handler's own client
+ *   3. bundles, cold init each function bundled as CDK bundles it; a fresh process serving its
+ *                        first request, create-build vs a one-PutCommand baseline
+ *   4. HTTP load         the local stack under autocannon vs a bare-put node:http server
+ *   5. completion lag    201 → `completed`, minus the wait, over 100 builds
+ *   6. cost              USD per million builds from list prices and the stack's real settings
+ *
+ * One DynamoDB Local for the whole run; every phase that needs a local stack runs in its own
+ * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
+ * (exactly the agreed keys) and bench/cost.json, prints a table. See bench/README.md.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
+import { bundle, bundleEntries, cdkOutBundleBytes, PROJECT_ROOT, readStackBundling, type BundleResult } from './lib/bundle';
+import { computeCost, readStackFacts } from './lib/cost';
+import { killPhases, startPhase } from './lib/ipc';
+import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
+import { median, percentile, round, sleep } from './lib/stats';
+import type { ColdRun } from './phases/cold-init';
+import type { LagResult } from './phases/completion-lag';
+import type { OverheadResult } from './phases/handler-overhead';
+import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
+import { cpuMeter } from './lib/cpu';
+
+const BENCH_DIR = join(PROJECT_ROOT, 'bench');
+const OUT_DIR = join(BENCH_DIR, '.out');
+const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
+const HTTP_WARMUP_SECONDS = 2;
+const PROFILE_SECONDS = 5;
+
+const TARGETS = {
+  handlerOverheadP50: 1.1,
+  roundTrips: 2,
+  coldInitRatio: 1.3,
+  bundleRatio: 2,
+  httpRpsRatio: 0.8,
+  completionLagP99Ms: 500,
+  costUsd: 15,
+};
+
+const log = (message: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${message}`);
+const t0 = performance.now();
+
+interface CannonRun {
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+}
+
+/** One autocannon run of creates; each response time goes to `latencies` when given. */
+function cannon(baseUrl: string, seconds: number, latencies?: number[]): Promise<CannonRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const instance = autocannon(
+      {
+        url: `${baseUrl}${BUILDS_PATH}`,
+        method: 'POST',
+        headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
+        body: CREATE_FORM,
+        connections: HTTP_CONNECTIONS,
+        duration: seconds,
+        timeout: 30,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        resolve({
+          ok: result['2xx'],
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          seconds: (performance.now() - started) / 1000,
+        });
+      },
+    );
+    if (latencies) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+async function bundles() {
+  const options = readStackBundling();
+  const outDir = join(OUT_DIR, 'bundles');
+  rmSync(outDir, { recursive: true, force: true });
+  const results: BundleResult[] = [];
+  for (const entry of bundleEntries()) results.push(await bundle(entry.name, entry.entry, outDir, options));
+  return { results, options, cdkOut: cdkOutBundleBytes() };
+}
+
+async function handlerOverhead(endpoint: string): Promise<OverheadResult> {
+  const phase = startPhase('handler-overhead', { BENCH_DYNAMODB_ENDPOINT: endpoint });
+  try {
+    return await phase.next<OverheadResult>('result');
+  } finally {
+    await phase.stop();
+  }
+}
+
+async function coldInit(endpoint: string, bundleFiles: Record<string, string>): Promise<ColdRun[]> {
+  const phase = startPhase('cold-init', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_OUT_DIR: OUT_DIR, BENCH_COLD_BUNDLES: JSON.stringify(bundleFiles) });
+  try {
+    return await phase.next<ColdRun[]>('result');
+  } finally {
+    await phase.stop();
+  }
+}
+
+async function httpLoad(endpoint: string, javaPid: number | undefined) {
+  const stackPhase = startPhase('http-stack', { BENCH_DYNAMODB_ENDPOINT: endpoint });
+  const ready = await stackPhase.next<HttpStackReady>('ready');
+  const baselinePhase = startPhase('http-baseline', {
+    BENCH_DYNAMODB_ENDPOINT: endpoint,
+    BENCH_TABLE: ready.tableName,
+    BENCH_ITEM_TEMPLATE: JSON.stringify(ready.template),
+  });
+  try {
+    const baseline = await baselinePhase.next<{ baseUrl: string }>('ready');
+    const stackRuns: CannonRun[] = [];
+    const baselineRuns: CannonRun[] = [];
+    const stackLatencies: number[] = [];
+    const baselineLatencies: number[] = [];
+    const counts: HttpStackCounts[] = [];
+    const drains: HttpStackDrained[] = [];
+    // CPU seconds per process during each measured run: this process (autocannon), the server
+    // under load, DynamoDB Local's JVM.
+    const pids = { autocannon: process.pid, stack: stackPhase.child.pid, baseline: baselinePhase.child.pid, dynamoDbLocal: javaPid };
+    const cpu = { stack: [] as Record<string, number>[], baseline: [] as Record<string, number>[] };
+    for (let round = 0; round < HTTP_ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['baseline', 'stack'] as const) : (['stack', 'baseline'] as const);
+      for (const side of order) {
+        if (side === 'baseline') {
+          await cannon(baseline.baseUrl, HTTP_WARMUP_SECONDS);
+          const meter = cpuMeter(pids);
+          baselineRuns.push(await cannon(baseline.baseUrl, HTTP_SECONDS, baselineLatencies));
+          cpu.baseline.push(meter.since());
+          log(`HTTP round ${round + 1}: baseline ${Math.round(baselineRuns.at(-1)!.ok / baselineRuns.at(-1)!.seconds)} 2xx/s`);
+        } else {
+          await cannon(ready.baseUrl, HTTP_WARMUP_SECONDS);
+          stackPhase.send('reset');
+          await stackPhase.next('reset');
+          const meter = cpuMeter(pids);
+          stackRuns.push(await cannon(ready.baseUrl, HTTP_SECONDS, stackLatencies));
+          cpu.stack.push(meter.since());
+          stackPhase.send('counts');
+          counts.push(await stackPhase.next<HttpStackCounts>('counts'));
+          // Let the workflows of this round finish before the other side runs.
+          stackPhase.send('drain');
+          drains.push(await stackPhase.next<HttpStackDrained>('drained'));
+          log(`HTTP round ${round + 1}: stack ${Math.round(stackRuns.at(-1)!.ok / stackRuns.at(-1)!.seconds)} 2xx/s, workflows drained in ${Math.round(drains.at(-1)!.drainMs)} ms`);
+        }
+      }
+    }
+    // A diagnostic run, not counted: the stack process profiled under the same load.
+    stackPhase.send('profile', PROFILE_SECONDS);
+    await cannon(ready.baseUrl, PROFILE_SECONDS);
+    const profile = await stackPhase.next<HttpStackProfile>('profiled');
+    stackPhase.send('drain');
+    await stackPhase.next<HttpStackDrained>('drained');
+    return { stackRuns, baselineRuns, stackLatencies, baselineLatencies, counts, drains, cpu, profile, buildWaitSeconds: ready.buildWaitSeconds };
+  } finally {
+    await baselinePhase.stop();
+    await stackPhase.stop();
+  }
+}
+
+async function completionLag(endpoint: string): Promise<LagResult> {
+  const phase = startPhase('completion-lag', { BENCH_DYNAMODB_ENDPOINT: endpoint });
+  try {
+    return await phase.next<LagResult>('result');
+  } finally {
+    await phase.stop();
+  }
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+async function main(): Promise<void> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  let dynamoDbLocal: DynamoDbLocal | undefined;
+  const stopAll = () => {
+    killPhases();
+    dynamoDbLocal?.process.kill('SIGKILL');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopAll();
+      process.exit(130);
+    });
+  }
+  try {
+    log('reading the stack’s settings (cdk synth, bundling skipped)');
+    const stack = await readStackFacts(join(OUT_DIR, 'cdk'));
+    // The handlers run with the create function's deployed environment (minus table, endpoints
+    // and ARNs, which the local stack sets). A deployed hourly rate limit is raised out of reach,
+    // so that the bench is never refused but takes the same code path (TransactWriteItems).
+    const excluded = new Set(['TABLE_NAME', 'STATE_MACHINE_ARN', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT']);
+    const handlerEnvironment = Object.fromEntries(Object.entries(stack.createEnvironment).filter(([name]) => !excluded.has(name)));
+    const deployedRateLimit = Number(handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR ?? 0);
+    if (deployedRateLimit > 0) handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR = '1000000000';
+    process.env.BENCH_HANDLER_ENV = JSON.stringify(handlerEnvironment);
+
+    log('bundling every function with the stack’s esbuild options');
+    const bundled = await bundles();
+    dynamoDbLocal = await startDynamoDbLocal();
+    const endpoint = dynamoDbLocal.endpoint;
+    log(`DynamoDB Local on ${endpoint}`);
+
+    log('phase 1–2: create handler in process vs bare SDK calls, interleaved');
+    const overhead = await handlerOverhead(endpoint);
+
+    log('phase 3: cold init, create-build vs baseline bundle');
+    const byName = new Map(bundled.results.map((result) => [result.name, result]));
+    const cold = await coldInit(endpoint, { 'create-build': byName.get('create-build')!.file, baseline: byName.get('baseline')!.file });
+
+    log(`phase 4: HTTP load, ${HTTP_CONNECTIONS} connections, ${HTTP_ROUNDS} × ${HTTP_SECONDS} s per side, interleaved`);
+    const http = await httpLoad(endpoint, dynamoDbLocal.process.pid);
+
+    log('phase 5: completion lag over 100 builds');
+    const lag = await completionLag(endpoint);
+
+    await dynamoDbLocal.stop();
+    dynamoDbLocal = undefined;
+
+    log('phase 6: cost model');
+    const createReadItemBytes = Object.entries(overhead.sizes)
+      .filter(([name]) => name === 'account' || name === 'service' || name.startsWith('function_version') || name.startsWith('asset_version'))
+      .map(([, bytes]) => bytes);
+    const cost = computeCost({
+      stack,
+      createHandlerMs: median(overhead.handlerMs),
+      statusHandlerMs: median(overhead.statusHandlerMs),
+      createReadItemBytes,
+      buildBytesAtCreate: overhead.sizes.build_building!,
+      transactionalCreate: overhead.transactionalWrite,
+      rateCounterBytes: overhead.sizes.rate_counter,
+      buildBytesCompleted: lag.sizes.build_completed,
+      serviceBytesBefore: overhead.sizes.service!,
+      serviceBytesAfter: lag.sizes.service_after_workflow,
+      accountBytes: overhead.sizes.account!,
+      workflowTaskMs: 2 * Math.max(0, median(lag.flipLagMs)),
+      completionLagMs: Math.max(0, median(lag.httpLagMs)),
+    });
+
+    // ---- figures ----
+    const handlerP50 = percentile(overhead.handlerMs, 50);
+    const bareP50 = percentile(overhead.bareMs, 50);
+    const handlerP99 = percentile(overhead.handlerMs, 99);
+    const bareP99 = percentile(overhead.bareMs, 99);
+    const roundTrips = overhead.dynamoDbAttempts / overhead.creates;
+    const startExecutionsPerCreate = overhead.startExecutionRequests / overhead.creates;
+    const coldOf = (variant: string, sourceMaps: boolean) => cold.filter((run) => run.variant === variant && run.sourceMaps === sourceMaps);
+    const coldMedian = (variant: string, sourceMaps: boolean, key: keyof ColdRun) => median(coldOf(variant, sourceMaps).map((run) => run[key] as number));
+    const coldRatio = coldMedian('create-build', true, 'spawnToResponseMs') / coldMedian('baseline', true, 'spawnToResponseMs');
+    const coldRatioNoMaps = coldMedian('create-build', false, 'spawnToResponseMs') / coldMedian('baseline', false, 'spawnToResponseMs');
+    const bundleBytes = Object.fromEntries(bundled.results.map((result) => [result.name, result.bytes]));
+    const bundleRatio = bundleBytes['create-build']! / bundleBytes.baseline!;
+    const stackSeconds = sum(http.stackRuns.map((run) => run.seconds));
+    const baselineSeconds = sum(http.baselineRuns.map((run) => run.seconds));
+    const httpRps = sum(http.stackRuns.map((run) => run.ok)) / stackSeconds;
+    const baselineRps = sum(http.baselineRuns.map((run) => run.ok)) / baselineSeconds;
+    const httpNon2xx = sum(http.stackRuns.map((run) => run.non2xx + run.errors));
+    const httpP99 = percentile(http.stackLatencies, 99);
+    const baselineP99 = percentile(http.baselineLatencies, 99);
+    const loadCommands = new Map<string, number>();
+    for (const count of http.counts) for (const [name, n] of Object.entries(count.dynamoDbCommands)) loadCommands.set(name, (loadCommands.get(name) ?? 0) + n);
+    const loadAttempts = sum(http.counts.map((count) => count.dynamoDbAttempts));
+    const loadExecutions = sum(http.counts.map((count) => count.executionsStarted));
+    const loadLag = http.drains.flatMap((drain) => drain.executionLagMs);
+    const lagP50 = percentile(lag.httpLagMs, 50);
+    const lagP99 = percentile(lag.httpLagMs, 99);
+
+    const results = {
+      handler_overhead_ratio_p50: round(handlerP50 / bareP50, 3),
+      handler_overhead_ratio_p99: round(handlerP99 / bareP99, 3),
+      dynamodb_round_trips_per_create: round(roundTrips, 3),
+      bundle_bytes: bundleBytes,
+      cold_init_ratio: round(coldRatio, 3),
+      http_rps: round(httpRps, 1),
+      http_p99_ms: round(httpP99, 1),
+      http_non_2xx: httpNon2xx,
+      baseline_rps: round(baselineRps, 1),
+      completion_lag_p50_ms: round(lagP50, 1),
+      completion_lag_p99_ms: round(lagP99, 1),
+      cost_per_million_builds_usd: round(cost.deployed.usdPerMillionBuilds, 2),
+    };
+    writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(BENCH_DIR, 'cost.json'), `${JSON.stringify(cost, null, 2)}\n`);
+
+    // Raw figures for whoever digs further (not committed).
+    writeFileSync(
+      join(OUT_DIR, 'details.json'),
+      JSON.stringify({ overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, bundles: bundled }, null, 1),
+    );
+
+    // ---- table ----
+    const rows: Array<[string, string, string, string]> = [];
+    const row = (metric: string, value: string, target = '', status = '') => rows.push([metric, value, target, status]);
+    row('handler_overhead_ratio_p50', `${fmt(results.handler_overhead_ratio_p50, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`, `<= ${TARGETS.handlerOverheadP50}`, met(results.handler_overhead_ratio_p50 <= TARGETS.handlerOverheadP50));
+    row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
+    row('  floor = BatchGetItem + PutItem + StartExecution', 'handler deployed config', '', deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed');
+    if (overhead.sameMs.length > 0) {
+      const sameP50 = percentile(overhead.sameMs, 50);
+      row('  handler / its own requests made bare, p50 / p99', `${fmt(handlerP50 / sameP50, 3)} / ${fmt(handlerP99 / percentile(overhead.sameMs, 99), 3)} (${fmt(handlerP50)} / ${fmt(sameP50)} ms)`, '', overhead.sameRequests);
+      row('  its own requests bare / floor, p50', `${fmt(sameP50 / bareP50, 3)} (${fmt(sameP50)} / ${fmt(bareP50)} ms)`, '', 'what the TransactWriteItems costs over a PutItem');
+    }
+    if (overhead.approximateMs.length > 0) {
+      const candidateP50 = percentile(overhead.approximateMs, 50);
+      row(
+        '  candidate without transaction (bare) / floor, p50',
+        `${fmt(candidateP50 / bareP50, 3)} (${fmt(candidateP50)} / ${fmt(bareP50)} ms)`,
+        '',
+        'counter read in the BatchGetItem, plain PutItem, counter UpdateItem ‖ StartExecution',
+      );
+    }
+    row('  Status handler vs its bare BatchGetItem, p50', `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`);
+    row(
+      'dynamodb_round_trips_per_create',
+      `${fmt(roundTrips, 3)} (${Object.entries(overhead.dynamoDbCommands).map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`).join(' + ')})`,
+      `<= ${TARGETS.roundTrips}`,
+      met(roundTrips <= TARGETS.roundTrips),
+    );
+    row('  StartExecution per create (counted separately)', fmt(startExecutionsPerCreate, 3));
+    row(
+      '  under HTTP load: DynamoDB requests per started workflow',
+      `${fmt(loadAttempts / Math.max(1, loadExecutions), 3)} (${[...loadCommands].map(([name, n]) => `${name.replace(/Command$/, '')} ${n}`).join(', ')}; ${loadExecutions} executions)`,
+    );
+    row('bundle_bytes.create-build / baseline', `${fmt(bundleRatio, 2)} (${bundleBytes['create-build']} / ${bundleBytes.baseline} B)`, `<= ${TARGETS.bundleRatio}`, met(bundleRatio <= TARGETS.bundleRatio));
+    for (const result of bundled.results) {
+      const construct = bundleEntries().find((entry) => entry.name === result.name)?.construct ?? '';
+      const inCdkOut = bundled.cdkOut.get(construct);
+      row(
+        `  ${result.name}`,
+        `${result.bytes} B (+ map ${result.mapBytes} B)${inCdkOut ? `; cdk.out ${inCdkOut.bytes} B (synth of ${inCdkOut.modified.toISOString().slice(0, 16)})` : ''}`,
+        '',
+        `top: ${result.byPackage.slice(0, 3).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`).join(', ')}`,
+      );
+    }
+    row('cold_init_ratio', `${fmt(coldRatio, 3)} (${fmt(coldMedian('create-build', true, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', true, 'spawnToResponseMs'), 1)} ms)`, `<= ${TARGETS.coldInitRatio}`, met(coldRatio <= TARGETS.coldInitRatio));
+    for (const variant of ['create-build', 'baseline']) {
+      row(
+        `  ${variant}: boot / import / first request (median ms)`,
+        `${fmt(coldMedian(variant, true, 'bootMs'), 1)} / ${fmt(coldMedian(variant, true, 'importMs'), 1)} / ${fmt(coldMedian(variant, true, 'firstRequestMs'), 1)}`,
+      );
+    }
+    row('  cold ratio without --enable-source-maps (diagnostic)', `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`);
+    row('http_rps / baseline_rps', `${fmt(httpRps / baselineRps, 3)} (${fmt(httpRps, 1)} / ${fmt(baselineRps, 1)} creates/s)`, `>= ${TARGETS.httpRpsRatio}`, met(httpRps >= TARGETS.httpRpsRatio * baselineRps));
+    const cpuPerCreate = (side: 'stack' | 'baseline', name: string, runs: CannonRun[]) =>
+      (sum(http.cpu[side].map((sample) => sample[name] ?? Number.NaN)) * 1000) / sum(runs.map((run) => run.ok));
+    const cpuRows: Array<[string, string, string]> = [
+      ['server process (stack / bare-put server)', 'stack', 'baseline'],
+      ['DynamoDB Local JVM', 'dynamoDbLocal', 'dynamoDbLocal'],
+      ['autocannon (this process)', 'autocannon', 'autocannon'],
+    ];
+    for (const [label, stackName, baselineName] of cpuRows) {
+      row(`  CPU ms per create, ${label}`, `${fmt(cpuPerCreate('stack', stackName, http.stackRuns), 2)} / ${fmt(cpuPerCreate('baseline', baselineName, http.baselineRuns), 2)}`);
+    }
+    const profileTotal = sum(Object.entries(http.profile.categories).filter(([name]) => name !== 'idle').map(([, ms]) => ms));
+    row(
+      '  stack process CPU per create, by part (profiled run)',
+      `${fmt(profileTotal / Math.max(1, http.profile.creates), 2)} ms`,
+      '',
+      Object.entries(http.profile.categories)
+        .filter(([name]) => name !== 'idle')
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => `${name} ${fmt((100 * ms) / profileTotal, 0)}%`)
+        .join(', '),
+    );
+    row('http_p99_ms (baseline p99)', `${fmt(httpP99, 1)} (${fmt(baselineP99, 1)})`);
+    row('http_non_2xx', `${httpNon2xx} (errors ${sum(http.stackRuns.map((run) => run.errors))}, timeouts ${sum(http.stackRuns.map((run) => run.timeouts))}; baseline ${sum(http.baselineRuns.map((run) => run.non2xx + run.errors))})`, '= 0', met(httpNon2xx === 0));
+    row(
+      `  workflows under load (wait ${http.buildWaitSeconds} s): lag p50 / p99, drain`,
+      `${fmt(percentile(loadLag, 50), 0)} / ${fmt(percentile(loadLag, 99), 0)} ms, drained in ${http.drains.map((drain) => Math.round(drain.drainMs)).join(' + ')} ms, failed ${sum(http.drains.map((drain) => drain.failedExecutions))}`,
+    );
+    row('completion_lag_p50_ms', `${fmt(lagP50, 1)} (HTTP poll every ${lag.pollMs} ms; wait ${lag.buildWaitSeconds} s; ${lag.httpLagMs.length} builds)`);
+    row('completion_lag_p99_ms', fmt(lagP99, 1), `<= ${TARGETS.completionLagP99Ms}`, met(lagP99 <= TARGETS.completionLagP99Ms));
+    row('  server side: UpdateItem done − StartExecution − wait, p50 / p99', `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`);
+    row(`cost_per_million_builds_usd (${cost.deployed.workflowType})`, `$${fmt(cost.deployed.usdPerMillionBuilds)}`, `<= ${TARGETS.costUsd}`, met(cost.deployed.usdPerMillionBuilds <= TARGETS.costUsd));
+    row(`  same with ${cost.other.workflowType} workflow`, `$${fmt(cost.other.usdPerMillionBuilds)}`, `<= ${TARGETS.costUsd}`, met(cost.other.usdPerMillionBuilds <= TARGETS.costUsd));
+    for (const line of cost.deployed.lines) row(`  ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
+    const other = cost.other.lines.filter((line) => line.item.startsWith('Step Functions'));
+    for (const line of other) row(`  (${cost.other.workflowType}) ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
+    for (const whatIf of cost.whatIf) {
+      row(`  what-if: ${whatIf.scenario}`, `$${fmt(whatIf.usdPerMillionBuilds)} (${whatIf.polls} polls)`, `<= ${TARGETS.costUsd}`, met(whatIf.usdPerMillionBuilds <= TARGETS.costUsd));
+    }
+
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'target', 'status / notes'][i]!.length));
+    const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+    console.log();
+    console.log(line(['metric', 'value', 'target', 'status / notes']));
+    console.log(line(widths.map((width) => '-'.repeat(width))));
+    for (const r of rows) console.log(line(r));
+    console.log();
+    console.log(
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; bundles: ${bundled.options.source}; stack settings: ${stack.source}; prices: ${cost.pricesAsOf}.`,
+    );
+    console.log(`Wrote bench/results.json and bench/cost.json in ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
+  } finally {
+    killPhases();
+    if (dynamoDbLocal) await dynamoDbLocal.stop();
+  }
+  // Stray sockets or timers of imported modules (CDK, SDK) must not keep the run alive.
+  await sleep(10);
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  killPhases();
+  process.exit(1);
+});
