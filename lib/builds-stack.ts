@@ -195,12 +195,14 @@ export class BuildsStack extends Stack {
   /**
    * The build workflow, from the one shared ASL file.
    *
-   * STANDARD, not EXPRESS: Standard bills $0.025 per 1,000 state transitions, and a build takes
-   * about 6 (Pass, Choice, Wait, two UpdateItems, Succeed), so ~$0.00015 per build however long
-   * it waits. Express bills per request plus GB-seconds of duration, and the Wait is billed
-   * duration, so the cost grows with `buildWaitSeconds`; Express also caps an execution at 5
-   * minutes and has no exactly-once start by execution name, which createBuild relies on (the
-   * execution is named after the build SID, so a retried start cannot run a build twice).
+   * EXPRESS, not STANDARD, for cost (bench/cost.json, `npm run bench`): Standard bills $0.025 per
+   * 1,000 state transitions and a build takes 6 (Pass, Choice, Wait, two UpdateItems, Succeed):
+   * $150 per million builds for the workflow alone. Express bills $1 per million requests plus
+   * the duration at 64 MB, the 10 s wait included: about $11.5 per million. Express runs an
+   * execution at least once and does not dedupe names; that is safe here because every step is a
+   * conditional UpdateItem (`building` → final), so a second run of a build's workflow finds it no
+   * longer `building` and ends. Its 5-minute cap bounds `buildWaitSeconds` (MAX_BUILD_WAIT_SECONDS)
+   * and the definition's TimeoutSeconds.
    */
   private buildWorkflow(settings: BuildsStackSettings, removalPolicy: RemovalPolicy): StateMachine {
     const substitutions: WorkflowSubstitutions = {
@@ -208,7 +210,7 @@ export class BuildsStack extends Stack {
       BuildWaitSeconds: String(settings.buildWaitSeconds),
     };
     const stateMachine = new StateMachine(this, 'BuildWorkflow', {
-      stateMachineType: StateMachineType.STANDARD,
+      stateMachineType: StateMachineType.EXPRESS,
       // Inline (fromString of the file) rather than DefinitionBody.fromFile, which uploads the
       // file as an S3 asset: inline, `cdk diff` shows workflow changes and the template alone
       // says what will run. The text is the shared file's, unchanged.
@@ -225,7 +227,9 @@ export class BuildsStack extends Stack {
           retention: LOG_RETENTION,
           removalPolicy,
         }),
-        level: LogLevel.ALL,
+        // Express keeps no execution history: the logs are it. ERROR logs the failed builds
+        // (retired runtimes, exhausted retries) without paying ingestion for every build.
+        level: LogLevel.ERROR,
         // Execution data holds account and service SIDs; state names and errors suffice.
         includeExecutionData: false,
       },
@@ -238,6 +242,10 @@ export class BuildsStack extends Stack {
     Validations.of(stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) actions support no resource-level permissions.',
+    });
+    Validations.of(stateMachine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'Logs at ERROR: every failed build is logged, while logging ALL events of every successful Express execution would cost about as much as the workflow itself; X-Ray traces every execution.',
     });
     return stateMachine;
   }

@@ -36,10 +36,10 @@ export const DEFAULT_SETTINGS: BuildsStackSettings = {
 };
 
 /**
- * The serverless toolkit gives up polling a build after 5 minutes; a longer wait would make every
- * deployment time out.
+ * An Express execution lasts at most 5 minutes (the definition's TimeoutSeconds): the wait plus
+ * the worst case of two tasks' retries (8 retries of at most 8 s each) must fit in it.
  */
-export const MAX_BUILD_WAIT_SECONDS = 240;
+export const MAX_BUILD_WAIT_SECONDS = 120;
 
 /** Context values arrive as strings from `-c` and as JSON values from cdk.json. */
 function integerSetting(name: string, raw: unknown, fallback: number, min: number, max: number): number {

@@ -283,11 +283,11 @@ describe('BuildsStack with default context', () => {
       machine = resources[s.id(s.stack.stateMachine)]!;
     });
 
-    it('is a Standard state machine with tracing and logs of every event without execution data', () => {
+    it('is an Express state machine with tracing and error logs without execution data', () => {
       expect(machine.Properties).toMatchObject({
-        StateMachineType: 'STANDARD',
+        StateMachineType: 'EXPRESS',
         TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+        LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
       });
       const logGroupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
       expect(resources[logGroupId]!.Properties.RetentionInDays).toBe(30);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { RETIRED_RUNTIMES } from '../../lambda/builds/runtime';
+import { MAX_BUILD_WAIT_SECONDS } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
 
 type State = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[]; Choices?: { Or: { StringEquals: string }[]; Next: string }[] };
@@ -52,6 +53,17 @@ describe('the build workflow definition', () => {
       UpdateExpression: 'SET #status = :completed, date_updated = :now',
       ConditionExpression: '#status = :building',
     });
+  });
+
+  it('fits the longest wait and the worst-case retries of two tasks in an Express execution (5 minutes)', () => {
+    type Retrier = { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number; MaxDelaySeconds: number };
+    const worstRetries = (state: string) => {
+      const retrier = (states[state]!.Retry as unknown as Retrier[])[0]!;
+      return Array.from({ length: retrier.MaxAttempts }, (_, k) => Math.min(retrier.MaxDelaySeconds, retrier.IntervalSeconds * retrier.BackoffRate ** k)).reduce((a, b) => a + b, 0);
+    };
+    const timeout = definition.TimeoutSeconds as number;
+    expect(timeout).toBeLessThanOrEqual(300);
+    expect(MAX_BUILD_WAIT_SECONDS + worstRetries('CompleteBuild') + worstRetries('MarkBuildFailed')).toBeLessThan(timeout);
   });
 
   it('retries throttling on every Task and ends failed once retries are exhausted', () => {
