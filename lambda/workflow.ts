@@ -1,4 +1,5 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { hourOf, rateWindowExpiry } from './builds/guards';
 import type { BuildItem } from './store/items';
 
 /**
@@ -18,18 +19,25 @@ export interface BuildWorkflowInput {
   account_sid: string;
   service_sid: string;
   runtime: string;
+  /** The clock hour (since the epoch) the build counts in, for the builds-per-hour limit. */
+  count_hour: number;
+  /** When that hour's counter may expire (epoch seconds, as a DynamoDB number string). */
+  count_expires_at: string;
 }
 
 /**
- * Starts the build's workflow. The execution is named after the build SID, so a retried start
- * can never run the same build twice.
+ * Starts the build's workflow, in an execution named after the build SID. (On Express a retried
+ * start may run it twice; the workflow's conditional steps make that harmless.)
  */
 export async function startBuildWorkflow(stateMachineArn: string, build: BuildItem): Promise<void> {
+  const hour = hourOf(new Date(build.date_created));
   const input: BuildWorkflowInput = {
     sid: build.sid,
     account_sid: build.account_sid,
     service_sid: build.service_sid,
     runtime: build.runtime,
+    count_hour: hour,
+    count_expires_at: String(rateWindowExpiry(hour)),
   };
   await stepFunctions.send(new StartExecutionCommand({ stateMachineArn, name: build.sid, input: JSON.stringify(input) }));
 }

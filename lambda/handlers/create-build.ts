@@ -34,19 +34,24 @@ export const handler = httpRoute(
     const idempotencyKey = readIdempotencyKey(event.headers['idempotency-key']);
     const keyHash = idempotencyKey === undefined ? undefined : hashIdempotencyKey(idempotencyKey);
     const parsed = createBuildBody.safeParse(event.body);
-    // One read for everything: account, service, referenced versions, idempotency record.
+    const now = new Date();
+    // One read for everything: account, service, referenced versions, idempotency record, hourly count.
     const found = await buildsStore.loadContext({
       accountSid,
       serviceSid,
       functionVersionSids: parsed.data?.FunctionVersions,
       assetVersionSids: parsed.data?.AssetVersions,
       idempotencyKeyHash: keyHash,
+      ...(config.rateLimitBuildsPerHour > 0 ? { countHour: hourOf(now) } : {}),
     });
     const service = authorizeService(context.credentials, found, event.rawPath);
     const body = parsedOrThrow(parsed);
-    const now = new Date();
     const requestHash = requestFingerprint(serviceSid, body);
     if (isLive(found.idempotency, now)) return replay(event, found.idempotency, requestHash);
+    // The workflow counts each build in its hour; concurrent creates may overshoot by a few.
+    if (config.rateLimitBuildsPerHour > 0 && found.buildsThisHour >= config.rateLimitBuildsPerHour) {
+      throw tooManyRequests(secondsUntilNextHour(now), config.rateLimitBuildsPerHour);
+    }
 
     const build = newBuild({
       accountSid,
@@ -61,18 +66,16 @@ export const handler = httpRoute(
     });
     let outcome;
     try {
-      outcome = await buildsStore.insertBuild(build, {
-        now,
-        ...(keyHash ? { idempotency: { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS } } : {}),
-        ...(config.rateLimitBuildsPerHour > 0 ? { rateLimit: { limit: config.rateLimitBuildsPerHour, hour: hourOf(now) } } : {}),
-      });
+      outcome = await buildsStore.insertBuild(
+        build,
+        keyHash ? { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now } : undefined,
+      );
     } catch (error) {
       // The write may have landed even though it failed here (a timeout): start the workflow
       // anyway, so such a build completes; if it did not land, the workflow ends at once.
       await startBuildWorkflow(config.stateMachineArn, build).catch(() => undefined);
       throw error;
     }
-    if (outcome === 'rate-limited') throw tooManyRequests(secondsUntilNextHour(now), config.rateLimitBuildsPerHour);
     if (outcome === 'idempotency-key-taken') {
       // A concurrent request with the same key won the race: answer with its build.
       const record = await buildsStore.getIdempotency(accountSid, keyHash!, now);

@@ -10,7 +10,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { keys, BUILD_SORT_PREFIX, TABLE_KEY, type ItemKey } from './keys';
-import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, IdempotencyItem, ServiceItem } from './items';
+import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, IdempotencyItem, RateWindowItem, ServiceItem } from './items';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -25,6 +25,8 @@ export interface ContextQuery {
   assetVersionSids?: readonly string[];
   /** SHA-256 of the request's Idempotency-Key, when it has one. */
   idempotencyKeyHash?: string;
+  /** The clock hour whose build count to read, for the builds-per-hour limit. */
+  countHour?: number;
 }
 
 export interface RequestContext {
@@ -34,18 +36,19 @@ export interface RequestContext {
   functionVersions: Map<string, FunctionVersionItem>;
   assetVersions: Map<string, AssetVersionItem>;
   idempotency?: IdempotencyItem;
+  /** Builds the account created in `countHour` (0 when none). */
+  buildsThisHour: number;
 }
 
-/** What a new build's write must also guard, besides never overwriting an item. */
-export interface InsertGuards {
-  /** Record this Idempotency-Key; fails if the key is already recorded (and not expired). */
-  idempotency?: { keyHash: string; requestHash: string; expiresAt: number };
-  /** Count the build in the account's current hour; fails once `limit` builds were counted. */
-  rateLimit?: { limit: number; hour: number };
+/** Record this Idempotency-Key with the build; fails if the key is already recorded (and not expired). */
+export interface IdempotencyGuard {
+  keyHash: string;
+  requestHash: string;
+  expiresAt: number;
   now: Date;
 }
 
-export type InsertOutcome = 'inserted' | 'idempotency-key-taken' | 'rate-limited';
+export type InsertOutcome = 'inserted' | 'idempotency-key-taken';
 
 /** Where a page starts: right after (older than) or right before (newer than) a build. */
 export interface PageCursor {
@@ -82,6 +85,7 @@ export class BuildsStore {
     for (const sid of functionVersionSids) add(keys.functionVersion(serviceSid, sid));
     for (const sid of assetVersionSids) add(keys.assetVersion(serviceSid, sid));
     if (query.idempotencyKeyHash) add(keys.idempotency(accountSid, query.idempotencyKeyHash));
+    if (query.countHour !== undefined) add(keys.rateWindow(accountSid, query.countHour));
 
     const found = await this.batchGet([...wanted.values()]);
     const item = <T>(key: ItemKey) => found.get(keyId(key)) as T | undefined;
@@ -100,67 +104,48 @@ export class BuildsStore {
       functionVersions: collect<FunctionVersionItem>(functionVersionSids, (sid) => keys.functionVersion(serviceSid, sid)),
       assetVersions: collect<AssetVersionItem>(assetVersionSids, (sid) => keys.assetVersion(serviceSid, sid)),
       idempotency: query.idempotencyKeyHash ? item<IdempotencyItem>(keys.idempotency(accountSid, query.idempotencyKeyHash)) : undefined,
+      buildsThisHour: query.countHour === undefined ? 0 : (item<RateWindowItem>(keys.rateWindow(accountSid, query.countHour))?.build_count ?? 0),
     };
   }
 
   /**
-   * Writes a new build, never overwriting an item. With guards, the build, its idempotency record
-   * and the hourly counter are written in one TransactWriteItems, so that either all land or none.
+   * Writes a new build, never overwriting an item. With an Idempotency-Key, the build and the
+   * key's record go in one TransactWriteItems, so that both land or neither.
    */
-  async insertBuild(build: BuildItem, guards: InsertGuards): Promise<InsertOutcome> {
+  async insertBuild(build: BuildItem, idempotency?: IdempotencyGuard): Promise<InsertOutcome> {
     const buildPut = {
       TableName: this.tableName,
       Item: { ...keys.build(build.service_sid, build.sid), ...build },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
     };
-    const { idempotency, rateLimit } = guards;
-    if (!idempotency && !rateLimit) {
+    if (!idempotency) {
       await this.client.send(new PutCommand(buildPut));
       return 'inserted';
     }
-    const nowSeconds = Math.floor(guards.now.getTime() / 1000);
-    const items: { outcome: InsertOutcome; write: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number] }[] = [
-      { outcome: 'inserted', write: { Put: buildPut } },
-    ];
-    if (idempotency) {
-      const record: IdempotencyItem = { build_sid: build.sid, service_sid: build.service_sid, request_hash: idempotency.requestHash, expires_at: idempotency.expiresAt };
-      items.push({
-        outcome: 'idempotency-key-taken',
-        write: {
-          Put: {
-            TableName: this.tableName,
-            Item: { ...keys.idempotency(build.account_sid, idempotency.keyHash), ...record },
-            // An expired record may linger until DynamoDB's TTL removes it: it no longer counts.
-            ConditionExpression: 'attribute_not_exists(#pk) OR expires_at < :now',
-            ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
-            ExpressionAttributeValues: { ':now': nowSeconds },
-          },
-        },
-      });
-    }
-    if (rateLimit) {
-      items.push({
-        outcome: 'rate-limited',
-        write: {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.rateWindow(build.account_sid, rateLimit.hour),
-            UpdateExpression: 'ADD #count :one SET expires_at = :expires',
-            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-            ExpressionAttributeNames: { '#count': 'build_count' },
-            ExpressionAttributeValues: { ':one': 1, ':limit': rateLimit.limit, ':expires': (rateLimit.hour + 2) * 3600 },
-          },
-        },
-      });
-    }
+    const record: IdempotencyItem = { build_sid: build.sid, service_sid: build.service_sid, request_hash: idempotency.requestHash, expires_at: idempotency.expiresAt };
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items.map((item) => item.write) }));
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: buildPut },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.idempotency(build.account_sid, idempotency.keyHash), ...record },
+                // An expired record may linger until DynamoDB's TTL removes it: it no longer counts.
+                ConditionExpression: 'attribute_not_exists(#pk) OR expires_at < :now',
+                ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+                ExpressionAttributeValues: { ':now': Math.floor(idempotency.now.getTime() / 1000) },
+              },
+            },
+          ],
+        }),
+      );
       return 'inserted';
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const failed = error.CancellationReasons?.findIndex((reason) => reason.Code === 'ConditionalCheckFailed') ?? -1;
-      if (failed > 0) return items[failed]!.outcome;
+      const keyTaken = error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === 'ConditionalCheckFailed';
+      if (keyTaken) return 'idempotency-key-taken';
       throw error;
     }
   }

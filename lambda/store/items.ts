@@ -67,3 +67,9 @@ export interface IdempotencyItem {
   request_hash: string;
   expires_at: number;
 }
+
+/** An account's builds of one clock hour, counted by the workflow. */
+export interface RateWindowItem {
+  build_count: number;
+  expires_at: number;
+}
