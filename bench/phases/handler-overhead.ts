@@ -16,6 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { BuildItem } from '../../lambda/store/items';
+import { workflowInput } from '../../lambda/builds/workflow-input';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuildSid } from '../../lambda/builds/sid';
 import { keys, type ItemKey } from '../../lambda/store/keys';
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   const template = (await stack.documentClient.send(new GetCommand({ TableName: table, Key: keys.build(SERVICE, lastBuildSid) }))).Item as {
     account_sid: string;
     service_sid: string;
-    runtime: string;
+    runtime: BuildItem['runtime'];
   } & Record<string, unknown>;
 
   async function bare(): Promise<number> {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
       new StartExecutionCommand({
         stateMachineArn,
         name: sid,
-        input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+        input: JSON.stringify(workflowInput({ ...item, date_created: new Date().toISOString() })),
       }),
     );
     const elapsed = performance.now() - started;
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
       new StartExecutionCommand({
         stateMachineArn,
         name: sid,
-        input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+        input: JSON.stringify(workflowInput({ ...item, date_created: new Date().toISOString() })),
       }),
     );
     const elapsed = performance.now() - started;
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
         new StartExecutionCommand({
           stateMachineArn,
           name: sid,
-          input: JSON.stringify({ sid, account_sid: item.account_sid, service_sid: item.service_sid, runtime: item.runtime }),
+          input: JSON.stringify(workflowInput({ ...item, date_created: new Date().toISOString() })),
         }),
       ),
     ]);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { RETIRED_RUNTIMES } from '../../lambda/builds/runtime';
+import { workflowInput } from '../../lambda/builds/workflow-input';
 import { MAX_BUILD_WAIT_SECONDS } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
 
@@ -31,6 +32,14 @@ describe('the build workflow definition', () => {
 
   it('uses JSONPath only (JSONata is not run by the local runner)', () => {
     expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
+
+  it('reads only fields that the create handler puts in the execution input', () => {
+    const input = workflowInput({ sid: 'ZB1', account_sid: 'AC1', service_sid: 'ZS1', runtime: 'node22', date_created: '2026-11-27T20:00:00.000Z' });
+    const read = new Set([...JSON.stringify(definition).matchAll(/\$\.(\w+)/g)].map((match) => match[1]));
+    // `config` and `error` are written by the definition's own ResultPaths.
+    for (const field of read) if (field !== 'config' && field !== 'error') expect(Object.keys(input), field).toContain(field);
+    expect(read.size).toBeGreaterThan(3);
   });
 
   it('fails exactly the retired runtimes', () => {
