@@ -36,7 +36,7 @@ describe('the build workflow definition', () => {
 
   it('reads only fields that the create handler puts in the execution input', () => {
     const input = workflowInput({ sid: 'ZB1', account_sid: 'AC1', service_sid: 'ZS1', runtime: 'node22', date_created: '2026-11-27T20:00:00.000Z' });
-    const read = new Set([...JSON.stringify(definition).matchAll(/\$\.(\w+)/g)].map((match) => match[1]));
+    const read = new Set([...JSON.stringify(definition).matchAll(/(?<!\$)\$\.(\w+)/g)].map((match) => match[1]));
     // `config` and `error` are written by the definition's own ResultPaths.
     for (const field of read) if (field !== 'config' && field !== 'error') expect(Object.keys(input), field).toContain(field);
     expect(read.size).toBeGreaterThan(3);
