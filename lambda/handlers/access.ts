@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { authenticate, type Credentials } from '../http/auth';
 import { invalidParameter, notFound } from '../http/errors';
 import type { ApiEvent } from '../http/middleware';
@@ -29,7 +28,7 @@ export function authorizeBuild(credentials: Credentials, found: RequestContext, 
 }
 
 /** The parsed input, or 400 / 20001 with the first problem's message (each names its parameter). */
-export function parsedOrThrow<T>(result: z.ZodSafeParseResult<T>): T {
+export function parsedOrThrow<T>(result: { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } }): T {
   if (result.success) return result.data;
   throw invalidParameter(result.error.issues[0]?.message ?? 'Invalid parameter');
 }
