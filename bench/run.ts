@@ -316,15 +316,6 @@ async function main(): Promise<void> {
       row('  handler / its own requests made bare, p50 / p99', `${fmt(handlerP50 / sameP50, 3)} / ${fmt(handlerP99 / percentile(overhead.sameMs, 99), 3)} (${fmt(handlerP50)} / ${fmt(sameP50)} ms)`, '', overhead.sameRequests);
       row('  its own requests bare / floor, p50', `${fmt(sameP50 / bareP50, 3)} (${fmt(sameP50)} / ${fmt(bareP50)} ms)`, '', 'what the TransactWriteItems costs over a PutItem');
     }
-    if (overhead.approximateMs.length > 0) {
-      const candidateP50 = percentile(overhead.approximateMs, 50);
-      row(
-        '  candidate without transaction (bare) / floor, p50',
-        `${fmt(candidateP50 / bareP50, 3)} (${fmt(candidateP50)} / ${fmt(bareP50)} ms)`,
-        '',
-        'counter read in the BatchGetItem, plain PutItem, counter UpdateItem ‖ StartExecution',
-      );
-    }
     row('  Status handler vs its bare BatchGetItem, p50', `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`);
     row(
       'dynamodb_round_trips_per_create',
