@@ -311,11 +311,6 @@ async function main(): Promise<void> {
     row('handler_overhead_ratio_p50', `${fmt(results.handler_overhead_ratio_p50, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`, `<= ${TARGETS.handlerOverheadP50}`, met(results.handler_overhead_ratio_p50 <= TARGETS.handlerOverheadP50));
     row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
     row('  floor = BatchGetItem + PutItem + StartExecution', 'handler deployed config', '', deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed');
-    if (overhead.sameMs.length > 0) {
-      const sameP50 = percentile(overhead.sameMs, 50);
-      row('  handler / its own requests made bare, p50 / p99', `${fmt(handlerP50 / sameP50, 3)} / ${fmt(handlerP99 / percentile(overhead.sameMs, 99), 3)} (${fmt(handlerP50)} / ${fmt(sameP50)} ms)`, '', overhead.sameRequests);
-      row('  its own requests bare / floor, p50', `${fmt(sameP50 / bareP50, 3)} (${fmt(sameP50)} / ${fmt(bareP50)} ms)`, '', 'what the TransactWriteItems costs over a PutItem');
-    }
     row('  Status handler vs its bare BatchGetItem, p50', `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`);
     row(
       'dynamodb_round_trips_per_create',

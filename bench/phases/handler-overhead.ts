@@ -4,12 +4,10 @@
  * counted on the handler's own client. Also the Status handler (for the cost model) and the sizes
  * of the items a create reads and writes.
  *
- * Three sides, their order rotating every iteration:
+ * Two sides, their order rotating every iteration:
  *   handler   the create handler, configured as the stack deploys it;
  *   floor     BatchGetItem of the same keys + conditional PutItem of a same-size item +
  *             StartExecution (the agreed floor);
- *   same      the requests the handler really makes, bare: when the deployed rate limit is on,
- *             the write is a TransactWriteItems (the build's Put + the hourly counter's Update);
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +16,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { BuildItem } from '../../lambda/store/items';
 import { hourOf } from '../../lambda/builds/guards';
 import { workflowInput } from '../../lambda/builds/workflow-input';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuildSid } from '../../lambda/builds/sid';
 import { keys, type ItemKey } from '../../lambda/store/keys';
 import { lambdaContext, type LambdaHttpHandler } from '../../local/http-adapter';
@@ -37,9 +35,6 @@ export interface OverheadResult {
   handlerMs: number[];
   /** The floor: BatchGetItem + PutItem + StartExecution. */
   bareMs: number[];
-  /** The handler's own requests made bare (empty when they are the floor's). */
-  sameMs: number[];
-  sameRequests: string;
   statusHandlerMs: number[];
   statusBareMs: number[];
   creates: number;
@@ -140,58 +135,12 @@ async function main(): Promise<void> {
     return elapsed;
   }
 
-  // What the handler's write really is (counted on its client during the first create).
+  // What the handler's write is (counted on its client during the first create), for the cost model.
   const transactional = counter.commands.has('TransactWriteItemsCommand');
-  const rateLimited = Number(process.env.RATE_LIMIT_BUILDS_PER_HOUR ?? 0) > 0;
-  const sameRequests = transactional
-    ? `BatchGetItem + TransactWriteItems (Put build${rateLimited ? ' + Update hourly counter' : ''}) + StartExecution`
-    : 'the floor’s (BatchGetItem + PutItem + StartExecution)';
-
-  /** The handler's requests made bare: the build's Put and the counter's Update in one transaction. */
-  async function same(): Promise<number> {
-    const now = new Date();
-    const sid = newBuildSid(now);
-    const item = { ...template, ...keys.build(SERVICE, sid), sid };
-    const hour = Math.floor(now.getTime() / 3_600_000);
-    const started = performance.now();
-    const found = await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
-    await bareDocuments.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } } },
-          ...(rateLimited
-            ? [
-                {
-                  Update: {
-                    TableName: table,
-                    Key: keys.rateWindow(ACCOUNT.sid, hour),
-                    UpdateExpression: 'ADD #count :one SET expires_at = :expires',
-                    ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-                    ExpressionAttributeNames: { '#count': 'build_count' },
-                    ExpressionAttributeValues: { ':one': 1, ':limit': 1_000_000_000, ':expires': (hour + 2) * 3600 },
-                  },
-                },
-              ]
-            : []),
-        ],
-      }),
-    );
-    await bareStepFunctions.send(
-      new StartExecutionCommand({
-        stateMachineArn,
-        name: sid,
-        input: JSON.stringify(workflowInput({ ...item, date_created: new Date().toISOString() })),
-      }),
-    );
-    const elapsed = performance.now() - started;
-    if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
-    return elapsed;
-  }
 
   const sides: Array<{ run: () => Promise<number>; samples: number[] }> = [
     { run: viaHandler, samples: [] },
     { run: bare, samples: [] },
-    ...(transactional ? [{ run: same, samples: [] }] : []),
   ];
   // Warm-up (JIT of Node and of DynamoDB Local's JVM, connection pools).
   for (let i = 0; i < WARMUP; i++) for (const side of sides) await side.run();
@@ -207,7 +156,6 @@ async function main(): Promise<void> {
   }
   const handlerMs = sides[0]!.samples;
   const bareMs = sides[1]!.samples;
-  const sameMs = sides[2]?.samples ?? [];
   const dynamoDbCommands = Object.fromEntries(counter.commands);
   const dynamoDbAttempts = counter.attempts;
   const startExecutionRequests = startExecutions.count;
@@ -250,10 +198,9 @@ async function main(): Promise<void> {
   };
   for (const [i, sid] of FUNCTION_VERSIONS.entries()) sizes[`function_version_${i}`] = await sizeOf(keys.functionVersion(SERVICE, sid));
   for (const [i, sid] of ASSET_VERSIONS.entries()) sizes[`asset_version_${i}`] = await sizeOf(keys.assetVersion(SERVICE, sid));
-  if (rateLimited) {
-    const hour = Math.floor(Date.now() / 3_600_000);
-    sizes.rate_counter = await sizeOf(keys.rateWindow(ACCOUNT.sid, hour)).catch(() => sizeOf(keys.rateWindow(ACCOUNT.sid, hour - 1)));
-  }
+  // The workflow counts every build in its hour (the count the create reads).
+  const hour = hourOf(new Date());
+  sizes.rate_counter = await sizeOf(keys.rateWindow(ACCOUNT.sid, hour)).catch(() => sizeOf(keys.rateWindow(ACCOUNT.sid, hour - 1)));
 
   // What DynamoDB Local itself reports for one put of the build item (if it reports capacity).
   let dynamoDbLocalConsumedWcu: number | undefined;
@@ -270,8 +217,6 @@ async function main(): Promise<void> {
   const result: OverheadResult = {
     handlerMs,
     bareMs,
-    sameMs,
-    sameRequests,
     statusHandlerMs,
     statusBareMs,
     creates: ITERATIONS,
