@@ -1,6 +1,8 @@
 // A fresh Node process doing what Lambda's runtime does at a cold start: import the function's
 // bundle, then serve one request. Prints one JSON line (timings relative to this process's start)
 // and exits. Usage: node cold-driver.mjs <bundle.mjs> <event.json>
+// With MEMORY_REQUESTS=N it then serves N more requests and prints a second line with the
+// process's peak resident memory, what Lambda reports as "Max Memory Used".
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +29,12 @@ const context = {
 };
 const response = await module.handler(event, context);
 const respondedMs = performance.now();
-process.stdout.write(
-  `${JSON.stringify({ statusCode: response?.statusCode, bootMs, importMs: importedMs - bootMs, firstRequestMs: respondedMs - importedMs })}\n`,
-  () => process.exit(0),
-);
+const timing = `${JSON.stringify({ statusCode: response?.statusCode, bootMs, importMs: importedMs - bootMs, firstRequestMs: respondedMs - importedMs })}\n`;
+const memoryRequests = Number(process.env.MEMORY_REQUESTS ?? 0);
+if (memoryRequests > 0) {
+  await new Promise((resolve) => process.stdout.write(timing, resolve));
+  for (let i = 0; i < memoryRequests; i++) await module.handler({ ...event, requestContext: { ...event.requestContext, requestId: `memory-${i}` } }, context);
+  process.stdout.write(`${JSON.stringify({ statusCode: response?.statusCode, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`, () => process.exit(0));
+} else {
+  process.stdout.write(timing, () => process.exit(0));
+}

@@ -25,7 +25,7 @@ import { computeCost, readStackFacts } from './lib/cost';
 import { killPhases, startPhase } from './lib/ipc';
 import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
 import { median, percentile, round, sleep } from './lib/stats';
-import type { ColdRun } from './phases/cold-init';
+import type { ColdInitResult, ColdRun } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
 import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
@@ -107,10 +107,10 @@ async function handlerOverhead(endpoint: string): Promise<OverheadResult> {
   }
 }
 
-async function coldInit(endpoint: string, bundleFiles: Record<string, string>): Promise<ColdRun[]> {
+async function coldInit(endpoint: string, bundleFiles: Record<string, string>): Promise<ColdInitResult> {
   const phase = startPhase('cold-init', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_OUT_DIR: OUT_DIR, BENCH_COLD_BUNDLES: JSON.stringify(bundleFiles) });
   try {
-    return await phase.next<ColdRun[]>('result');
+    return await phase.next<ColdInitResult>('result');
   } finally {
     await phase.stop();
   }
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     const bareP99 = percentile(overhead.bareMs, 99);
     const roundTrips = overhead.dynamoDbAttempts / overhead.creates;
     const startExecutionsPerCreate = overhead.startExecutionRequests / overhead.creates;
-    const coldOf = (variant: string, sourceMaps: boolean) => cold.filter((run) => run.variant === variant && run.sourceMaps === sourceMaps);
+    const coldOf = (variant: string, sourceMaps: boolean) => cold.runs.filter((run) => run.variant === variant && run.sourceMaps === sourceMaps);
     const coldMedian = (variant: string, sourceMaps: boolean, key: keyof ColdRun) => median(coldOf(variant, sourceMaps).map((run) => run[key] as number));
     const coldRatio = coldMedian('create-build', true, 'spawnToResponseMs') / coldMedian('baseline', true, 'spawnToResponseMs');
     const coldRatioNoMaps = coldMedian('create-build', false, 'spawnToResponseMs') / coldMedian('baseline', false, 'spawnToResponseMs');
@@ -341,6 +341,12 @@ async function main(): Promise<void> {
         `${fmt(coldMedian(variant, true, 'bootMs'), 1)} / ${fmt(coldMedian(variant, true, 'importMs'), 1)} / ${fmt(coldMedian(variant, true, 'firstRequestMs'), 1)}`,
       );
     }
+    row(
+      '  peak memory after 200 requests (create / baseline)',
+      `${fmt(cold.memory['create-build']!, 0)} / ${fmt(cold.memory.baseline!, 0)} MB`,
+      '',
+      `Lambda memory ${stack.createMemoryMb} MB`,
+    );
     row('  cold ratio without --enable-source-maps (diagnostic)', `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`);
     row('http_rps / baseline_rps', `${fmt(httpRps / baselineRps, 3)} (${fmt(httpRps, 1)} / ${fmt(baselineRps, 1)} creates/s)`, `>= ${TARGETS.httpRpsRatio}`, met(httpRps >= TARGETS.httpRpsRatio * baselineRps));
     const cpuPerCreate = (side: 'stack' | 'baseline', name: string, runs: CannonRun[]) =>

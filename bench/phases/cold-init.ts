@@ -25,6 +25,14 @@ export interface ColdRun {
   bootMs: number;
   importMs: number;
   firstRequestMs: number;
+  /** Peak resident memory (MB), on the runs that serve MEMORY_REQUESTS after the first. */
+  maxRssMb?: number;
+}
+
+export interface ColdInitResult {
+  runs: ColdRun[];
+  /** Peak resident memory (MB) of each bundle after its first request and 200 more. */
+  memory: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -57,9 +65,13 @@ async function main(): Promise<void> {
     STATE_MACHINE_ARN: process.env.STATE_MACHINE_ARN!,
   };
 
-  const runOnce = (variant: string, sourceMaps: boolean): Promise<ColdRun> =>
+  const runOnce = (variant: string, sourceMaps: boolean, memoryRequests = 0): Promise<ColdRun> =>
     new Promise((resolve, reject) => {
-      const env = { ...baseEnv, ...(sourceMaps && stackNodeOptions ? { NODE_OPTIONS: stackNodeOptions } : {}) };
+      const env = {
+        ...baseEnv,
+        ...(sourceMaps && stackNodeOptions ? { NODE_OPTIONS: stackNodeOptions } : {}),
+        MEMORY_REQUESTS: String(memoryRequests),
+      };
       const started = performance.now();
       const child = spawn(process.execPath, [DRIVER, bundles[variant]!, eventFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -74,9 +86,20 @@ async function main(): Promise<void> {
       child.on('exit', (code) => {
         clearTimeout(timer);
         try {
-          const line = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { statusCode: number; bootMs: number; importMs: number; firstRequestMs: number };
+          const [line, memoryLine] = stdout.trim().split('\n').map((text) => JSON.parse(text)) as [
+            { statusCode: number; bootMs: number; importMs: number; firstRequestMs: number },
+            { maxRssMb?: number } | undefined,
+          ];
           if (code !== 0 || answered === undefined || !(line.statusCode === 201)) throw new Error(`exit ${code}, status ${line.statusCode}`);
-          resolve({ variant, sourceMaps, spawnToResponseMs: answered - started, bootMs: line.bootMs, importMs: line.importMs, firstRequestMs: line.firstRequestMs });
+          resolve({
+            variant,
+            sourceMaps,
+            spawnToResponseMs: answered - started,
+            bootMs: line.bootMs,
+            importMs: line.importMs,
+            firstRequestMs: line.firstRequestMs,
+            maxRssMb: memoryLine?.maxRssMb,
+          });
         } catch (error) {
           reject(new Error(`cold start of ${variant} failed (${(error as Error).message}): ${stderr.slice(-2000)} ${stdout.slice(-500)}`));
         }
@@ -94,7 +117,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < DIAGNOSTIC_RUNS; i++) {
     for (const variant of i % 2 === 0 ? variants : [...variants].reverse()) runs.push(await runOnce(variant, false));
   }
-  await report('result', runs);
+  // Peak memory of each function after its cold start and 200 more requests (not timed).
+  const memory: Record<string, number> = {};
+  for (const variant of variants) memory[variant] = (await runOnce(variant, true, 200)).maxRssMb!;
+  await report('result', { runs, memory });
   await stack.stop();
   process.exit(0);
 }
