@@ -13,6 +13,9 @@ export const ROUTES = [
 
 export type Route = (typeof ROUTES)[number];
 
+/** API Gateway's route key of a route, e.g. `GET /v1/Services/{ServiceSid}/Builds`. */
+export const routeKeyOf = (route: Route): string => `${route.method} ${route.path}`;
+
 /** The handler that answers every request no route matches (404, 405, CORS preflight). */
 export const FALLBACK_ENTRY = 'fallback';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { payloadTooLarge } from '../lambda/http/errors';
-import { FALLBACK_ENTRY, matchRoute } from '../lambda/routes';
+import { FALLBACK_ENTRY, matchRoute, ROUTES, routeKeyOf } from '../lambda/routes';
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -56,7 +56,7 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(rawQueryString)) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
-  const routeKey = match.route ? `${match.route.method} ${match.route.path}` : '$default';
+  const routeKey = match.route ? routeKeyOf(match.route) : '$default';
   return {
     version: '2.0',
     routeKey,
@@ -112,6 +112,9 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
   response.end(body);
 }
 
+/** The function behind each route key, as the stack wires them; `$default` is the fallback's. */
+const ENTRY_OF_ROUTE_KEY = new Map<string, string>(ROUTES.map((route) => [routeKeyOf(route), route.entry]));
+
 /**
  * An HTTP server that does what API Gateway does: matches the route, turns the request into a
  * v2 event, invokes the function of that route (or the fallback) and writes its response.
@@ -126,7 +129,7 @@ export function createApiServer(handlers: Record<string, LambdaHttpHandler>): Se
         return;
       }
       const event = toApiGatewayEvent(request, body);
-      const entry = matchRoute(event.requestContext.http.method, event.rawPath).route?.entry ?? FALLBACK_ENTRY;
+      const entry = ENTRY_OF_ROUTE_KEY.get(event.routeKey) ?? FALLBACK_ENTRY;
       const handler = handlers[entry];
       if (!handler) throw new Error(`No handler for ${entry}`);
       send(response, await handler(event, lambdaContext(entry, event.requestContext.requestId)));

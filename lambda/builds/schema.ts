@@ -101,5 +101,3 @@ export const listBuildsQuery = z.object({
   Page: z._default(z.coerce.number({ error: PAGE_ERROR }).check(z.int({ error: PAGE_ERROR }), z.gte(0, { error: PAGE_ERROR })), 0),
   PageToken: z.optional(z.string()),
 });
-
-export type ListBuildsRequest = z.output<typeof listBuildsQuery>;

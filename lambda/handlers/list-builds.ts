@@ -15,7 +15,7 @@ export const handler = httpRoute(async (event, context) => {
   const query = parsedOrThrow(listBuildsQuery.safeParse(event.queryStringParameters ?? {}));
   const cursor = query.PageToken === undefined ? undefined : decodePageToken(query.PageToken);
 
-  const page = await buildsStore.listBuilds(accountSid, serviceSid, query.PageSize, cursor);
+  const page = await buildsStore.listBuilds(serviceSid, query.PageSize, cursor);
   const request = { serviceSid, pageSize: query.PageSize, page: query.Page, pageToken: query.PageToken, cursor };
   return json(200, renderBuildPage(request, page, baseUrlOf(event, config.publicBaseUrl)));
 });

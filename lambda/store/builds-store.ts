@@ -166,20 +166,19 @@ export class BuildsStore {
   /**
    * One page of a service's builds, newest first, with one Query of `pageSize` + 1 items (the
    * extra one only tells whether more follow): after the cursor's build (older ones), or before
-   * it (newer ones, read upwards and reversed).
+   * it (newer ones, read upwards and reversed). Callers first check that the service is the
+   * caller's: every build in its partition then is too.
    */
-  async listBuilds(accountSid: string, serviceSid: string, pageSize: number, cursor?: PageCursor): Promise<BuildPage> {
+  async listBuilds(serviceSid: string, pageSize: number, cursor?: PageCursor): Promise<BuildPage> {
     const newestFirst = cursor?.direction !== 'before';
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        FilterExpression: 'account_sid = :account',
         ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey },
         ExpressionAttributeValues: {
           ':pk': keys.servicePartition(serviceSid),
           ':prefix': BUILD_SORT_PREFIX,
-          ':account': accountSid,
         },
         ScanIndexForward: !newestFirst,
         // DynamoDB returns a LastEvaluatedKey whenever it stops at Limit, even with nothing after.
