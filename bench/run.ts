@@ -19,9 +19,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
-import { bundle, bundleEntries, cdkOutBundleBytes, PROJECT_ROOT, readStackBundling, type BundleResult } from './lib/bundle';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, PROJECT_ROOT, readStackBundling } from './lib/bundle';
 import { computeCost, readStackFacts } from './lib/cost';
+import { cpuMeter } from './lib/cpu';
 import { killPhases, startPhase } from './lib/ipc';
 import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
 import { median, percentile, round, sleep } from './lib/stats';
@@ -29,7 +30,6 @@ import type { ColdInitResult, ColdRun } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
 import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
-import { cpuMeter } from './lib/cpu';
 
 const BENCH_DIR = join(PROJECT_ROOT, 'bench');
 const OUT_DIR = join(BENCH_DIR, '.out');
@@ -157,7 +157,9 @@ async function httpLoad(endpoint: string, javaPid: number | undefined) {
           // Let the workflows of this round finish before the other side runs.
           stackPhase.send('drain');
           drains.push(await stackPhase.next<HttpStackDrained>('drained'));
-          log(`HTTP round ${round + 1}: stack ${Math.round(stackRuns.at(-1)!.ok / stackRuns.at(-1)!.seconds)} 2xx/s, workflows drained in ${Math.round(drains.at(-1)!.drainMs)} ms`);
+          log(
+            `HTTP round ${round + 1}: stack ${Math.round(stackRuns.at(-1)!.ok / stackRuns.at(-1)!.seconds)} 2xx/s, workflows drained in ${Math.round(drains.at(-1)!.drainMs)} ms`,
+          );
         }
       }
     }
@@ -302,19 +304,38 @@ async function main(): Promise<void> {
     // Raw figures for whoever digs further (not committed).
     writeFileSync(
       join(OUT_DIR, 'details.json'),
-      JSON.stringify({ overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, bundles: bundled }, null, 1),
+      JSON.stringify(
+        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, bundles: bundled },
+        null,
+        1,
+      ),
     );
 
     // ---- table ----
     const rows: Array<[string, string, string, string]> = [];
     const row = (metric: string, value: string, target = '', status = '') => rows.push([metric, value, target, status]);
-    row('handler_overhead_ratio_p50', `${fmt(results.handler_overhead_ratio_p50, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`, `<= ${TARGETS.handlerOverheadP50}`, met(results.handler_overhead_ratio_p50 <= TARGETS.handlerOverheadP50));
+    row(
+      'handler_overhead_ratio_p50',
+      `${fmt(results.handler_overhead_ratio_p50, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`,
+      `<= ${TARGETS.handlerOverheadP50}`,
+      met(results.handler_overhead_ratio_p50 <= TARGETS.handlerOverheadP50),
+    );
     row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
-    row('  floor = BatchGetItem + PutItem + StartExecution', 'handler deployed config', '', deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed');
-    row('  Status handler vs its bare BatchGetItem, p50', `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`);
+    row(
+      '  floor = BatchGetItem + PutItem + StartExecution',
+      'handler deployed config',
+      '',
+      deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed',
+    );
+    row(
+      '  Status handler vs its bare BatchGetItem, p50',
+      `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`,
+    );
     row(
       'dynamodb_round_trips_per_create',
-      `${fmt(roundTrips, 3)} (${Object.entries(overhead.dynamoDbCommands).map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`).join(' + ')})`,
+      `${fmt(roundTrips, 3)} (${Object.entries(overhead.dynamoDbCommands)
+        .map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`)
+        .join(' + ')})`,
       `<= ${TARGETS.roundTrips}`,
       met(roundTrips <= TARGETS.roundTrips),
     );
@@ -323,7 +344,12 @@ async function main(): Promise<void> {
       '  under HTTP load: DynamoDB requests per started workflow',
       `${fmt(loadAttempts / Math.max(1, loadExecutions), 3)} (${[...loadCommands].map(([name, n]) => `${name.replace(/Command$/, '')} ${n}`).join(', ')}; ${loadExecutions} executions)`,
     );
-    row('bundle_bytes.create-build / baseline', `${fmt(bundleRatio, 2)} (${bundleBytes['create-build']} / ${bundleBytes.baseline} B)`, `<= ${TARGETS.bundleRatio}`, met(bundleRatio <= TARGETS.bundleRatio));
+    row(
+      'bundle_bytes.create-build / baseline',
+      `${fmt(bundleRatio, 2)} (${bundleBytes['create-build']} / ${bundleBytes.baseline} B)`,
+      `<= ${TARGETS.bundleRatio}`,
+      met(bundleRatio <= TARGETS.bundleRatio),
+    );
     for (const result of bundled.results) {
       const construct = bundleEntries().find((entry) => entry.name === result.name)?.construct ?? '';
       const inCdkOut = bundled.cdkOut.get(construct);
@@ -331,10 +357,18 @@ async function main(): Promise<void> {
         `  ${result.name}`,
         `${result.bytes} B (+ map ${result.mapBytes} B)${inCdkOut ? `; cdk.out ${inCdkOut.bytes} B (synth of ${inCdkOut.modified.toISOString().slice(0, 16)})` : ''}`,
         '',
-        `top: ${result.byPackage.slice(0, 3).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`).join(', ')}`,
+        `top: ${result.byPackage
+          .slice(0, 3)
+          .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`)
+          .join(', ')}`,
       );
     }
-    row('cold_init_ratio', `${fmt(coldRatio, 3)} (${fmt(coldMedian('create-build', true, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', true, 'spawnToResponseMs'), 1)} ms)`, `<= ${TARGETS.coldInitRatio}`, met(coldRatio <= TARGETS.coldInitRatio));
+    row(
+      'cold_init_ratio',
+      `${fmt(coldRatio, 3)} (${fmt(coldMedian('create-build', true, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', true, 'spawnToResponseMs'), 1)} ms)`,
+      `<= ${TARGETS.coldInitRatio}`,
+      met(coldRatio <= TARGETS.coldInitRatio),
+    );
     for (const variant of ['create-build', 'baseline']) {
       row(
         `  ${variant}: boot / import / first request (median ms)`,
@@ -347,8 +381,16 @@ async function main(): Promise<void> {
       '',
       `Lambda memory ${stack.createMemoryMb} MB`,
     );
-    row('  cold ratio without --enable-source-maps (diagnostic)', `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`);
-    row('http_rps / baseline_rps', `${fmt(httpRps / baselineRps, 3)} (${fmt(httpRps, 1)} / ${fmt(baselineRps, 1)} creates/s)`, `>= ${TARGETS.httpRpsRatio}`, met(httpRps >= TARGETS.httpRpsRatio * baselineRps));
+    row(
+      '  cold ratio without --enable-source-maps (diagnostic)',
+      `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`,
+    );
+    row(
+      'http_rps / baseline_rps',
+      `${fmt(httpRps / baselineRps, 3)} (${fmt(httpRps, 1)} / ${fmt(baselineRps, 1)} creates/s)`,
+      `>= ${TARGETS.httpRpsRatio}`,
+      met(httpRps >= TARGETS.httpRpsRatio * baselineRps),
+    );
     const cpuPerCreate = (side: 'stack' | 'baseline', name: string, runs: CannonRun[]) =>
       (sum(http.cpu[side].map((sample) => sample[name] ?? Number.NaN)) * 1000) / sum(runs.map((run) => run.ok));
     const cpuRows: Array<[string, string, string]> = [
@@ -357,9 +399,16 @@ async function main(): Promise<void> {
       ['autocannon (this process)', 'autocannon', 'autocannon'],
     ];
     for (const [label, stackName, baselineName] of cpuRows) {
-      row(`  CPU ms per create, ${label}`, `${fmt(cpuPerCreate('stack', stackName, http.stackRuns), 2)} / ${fmt(cpuPerCreate('baseline', baselineName, http.baselineRuns), 2)}`);
+      row(
+        `  CPU ms per create, ${label}`,
+        `${fmt(cpuPerCreate('stack', stackName, http.stackRuns), 2)} / ${fmt(cpuPerCreate('baseline', baselineName, http.baselineRuns), 2)}`,
+      );
     }
-    const profileTotal = sum(Object.entries(http.profile.categories).filter(([name]) => name !== 'idle').map(([, ms]) => ms));
+    const profileTotal = sum(
+      Object.entries(http.profile.categories)
+        .filter(([name]) => name !== 'idle')
+        .map(([, ms]) => ms),
+    );
     row(
       '  stack process CPU per create, by part (profiled run)',
       `${fmt(profileTotal / Math.max(1, http.profile.creates), 2)} ms`,
@@ -371,21 +420,44 @@ async function main(): Promise<void> {
         .join(', '),
     );
     row('http_p99_ms (baseline p99)', `${fmt(httpP99, 1)} (${fmt(baselineP99, 1)})`);
-    row('http_non_2xx', `${httpNon2xx} (errors ${sum(http.stackRuns.map((run) => run.errors))}, timeouts ${sum(http.stackRuns.map((run) => run.timeouts))}; baseline ${sum(http.baselineRuns.map((run) => run.non2xx + run.errors))})`, '= 0', met(httpNon2xx === 0));
+    row(
+      'http_non_2xx',
+      `${httpNon2xx} (errors ${sum(http.stackRuns.map((run) => run.errors))}, timeouts ${sum(http.stackRuns.map((run) => run.timeouts))}; baseline ${sum(http.baselineRuns.map((run) => run.non2xx + run.errors))})`,
+      '= 0',
+      met(httpNon2xx === 0),
+    );
     row(
       `  workflows under load (wait ${http.buildWaitSeconds} s): lag p50 / p99, drain`,
       `${fmt(percentile(loadLag, 50), 0)} / ${fmt(percentile(loadLag, 99), 0)} ms, drained in ${http.drains.map((drain) => Math.round(drain.drainMs)).join(' + ')} ms, failed ${sum(http.drains.map((drain) => drain.failedExecutions))}`,
     );
     row('completion_lag_p50_ms', `${fmt(lagP50, 1)} (HTTP poll every ${lag.pollMs} ms; wait ${lag.buildWaitSeconds} s; ${lag.httpLagMs.length} builds)`);
     row('completion_lag_p99_ms', fmt(lagP99, 1), `<= ${TARGETS.completionLagP99Ms}`, met(lagP99 <= TARGETS.completionLagP99Ms));
-    row('  server side: UpdateItem done − StartExecution − wait, p50 / p99', `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`);
-    row(`cost_per_million_builds_usd (${cost.deployed.workflowType})`, `$${fmt(cost.deployed.usdPerMillionBuilds)}`, `<= ${TARGETS.costUsd}`, met(cost.deployed.usdPerMillionBuilds <= TARGETS.costUsd));
-    row(`  same with ${cost.other.workflowType} workflow`, `$${fmt(cost.other.usdPerMillionBuilds)}`, `<= ${TARGETS.costUsd}`, met(cost.other.usdPerMillionBuilds <= TARGETS.costUsd));
+    row(
+      '  server side: UpdateItem done − StartExecution − wait, p50 / p99',
+      `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`,
+    );
+    row(
+      `cost_per_million_builds_usd (${cost.deployed.workflowType})`,
+      `$${fmt(cost.deployed.usdPerMillionBuilds)}`,
+      `<= ${TARGETS.costUsd}`,
+      met(cost.deployed.usdPerMillionBuilds <= TARGETS.costUsd),
+    );
+    row(
+      `  same with ${cost.other.workflowType} workflow`,
+      `$${fmt(cost.other.usdPerMillionBuilds)}`,
+      `<= ${TARGETS.costUsd}`,
+      met(cost.other.usdPerMillionBuilds <= TARGETS.costUsd),
+    );
     for (const line of cost.deployed.lines) row(`  ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
     const other = cost.other.lines.filter((line) => line.item.startsWith('Step Functions'));
     for (const line of other) row(`  (${cost.other.workflowType}) ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
     for (const whatIf of cost.whatIf) {
-      row(`  what-if: ${whatIf.scenario}`, `$${fmt(whatIf.usdPerMillionBuilds)} (${whatIf.polls} polls)`, `<= ${TARGETS.costUsd}`, met(whatIf.usdPerMillionBuilds <= TARGETS.costUsd));
+      row(
+        `  what-if: ${whatIf.scenario}`,
+        `$${fmt(whatIf.usdPerMillionBuilds)} (${whatIf.polls} polls)`,
+        `<= ${TARGETS.costUsd}`,
+        met(whatIf.usdPerMillionBuilds <= TARGETS.costUsd),
+      );
     }
 
     const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'target', 'status / notes'][i]!.length));

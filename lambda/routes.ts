@@ -19,8 +19,7 @@ export const routeKeyOf = (route: Route): string => `${route.method} ${route.pat
 /** The handler that answers every request no route matches (404, 405, CORS preflight). */
 export const FALLBACK_ENTRY = 'fallback';
 
-const patternOf = (path: string): RegExp =>
-  new RegExp(`^${path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`);
+const patternOf = (path: string): RegExp => new RegExp(`^${path.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`);
 const compiled = ROUTES.map((route) => ({ route, pattern: patternOf(route.path) }));
 
 export interface RouteMatch {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -14,8 +14,8 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { FALLBACK_ENTRY, ROUTES } from '../lambda/routes';
 import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
-import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 import type { BuildsStackSettings } from './stack-config';
+import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLERS_DIR = join(PROJECT_ROOT, 'lambda', 'handlers');
@@ -61,8 +61,7 @@ const STARTS_WORKFLOW = 'create-build';
  * ESM output needs a real `require` for the CommonJS dependencies esbuild bundles (they call
  * `require('node:…')` through esbuild's shim, which throws without one).
  */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER = "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
 
 /** HTTP API access log line: no headers, no query strings, no bodies (they may carry credentials). */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -139,13 +138,9 @@ export class BuildsStack extends Stack {
             }
           : {}),
       });
-      fn.addToRolePolicy(
-        new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[route.entry], resources: [this.table.tableArn] }),
-      );
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[route.entry], resources: [this.table.tableArn] }));
       if (route.entry === STARTS_WORKFLOW) {
-        fn.addToRolePolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
-        );
+        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
       }
       this.functions[route.entry] = fn;
     }
@@ -175,7 +170,8 @@ export class BuildsStack extends Stack {
       });
       Validations.of(routeResource!).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'Twilio clients send HTTP Basic AccountSid:AuthToken; the handler checks it against the account item in the same BatchGetItem that loads the request context.',
+        reason:
+          'Twilio clients send HTTP Basic AccountSid:AuthToken; the handler checks it against the account item in the same BatchGetItem that loads the request context.',
       });
     }
     // The $default route: every method and path no route above takes.
@@ -238,16 +234,16 @@ export class BuildsStack extends Stack {
       // Not retained: a state machine holds no data, and a retained one would outlive its table.
     });
     // The definition's only Task resource is arn:aws:states:::dynamodb:updateItem on the table.
-    stateMachine.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }),
-    );
+    stateMachine.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }));
     Validations.of(stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) actions support no resource-level permissions.',
+      reason:
+        'Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) actions support no resource-level permissions.',
     });
     Validations.of(stateMachine).acknowledge({
       id: 'AwsSolutions-SF1',
-      reason: 'Logs at ERROR: every failed build is logged, while logging ALL events of every successful Express execution would cost about as much as the workflow itself; X-Ray traces every execution.',
+      reason:
+        'Logs at ERROR: every failed build is logged, while logging ALL events of every successful Express execution would cost about as much as the workflow itself; X-Ray traces every execution.',
     });
     return stateMachine;
   }

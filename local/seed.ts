@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ACCOUNT_SID, SERVICE_SID, VERSION_SID } from '../lambda/builds/sid';
 import { newTokenHash } from '../lambda/http/auth';
-import { keys, type ItemKey } from '../lambda/store/keys';
+import { type ItemKey, keys } from '../lambda/store/keys';
 
 const FUNCTION_OR_ASSET_SID = /^ZH[0-9a-fA-F]{32}$/;
 const sid = (pattern: RegExp) => z.string().regex(pattern, { error: `must match ${pattern.source}` });
@@ -12,11 +12,17 @@ const visibility = z.enum(['public', 'protected', 'private']);
 /** The seed format: snake_case, mirroring Twilio's resources; owners follow from the parents. */
 export const seedSchema = z.strictObject({
   accounts: z.array(z.strictObject({ sid: sid(ACCOUNT_SID), auth_token: z.string().min(16, { error: 'must be at least 16 characters' }) })).default([]),
-  services: z.array(z.strictObject({ sid: sid(SERVICE_SID), account_sid: sid(ACCOUNT_SID), unique_name: z.string().min(1), friendly_name: z.string().min(1) })).default([]),
+  services: z
+    .array(z.strictObject({ sid: sid(SERVICE_SID), account_sid: sid(ACCOUNT_SID), unique_name: z.string().min(1), friendly_name: z.string().min(1) }))
+    .default([]),
   functions: z.array(z.strictObject({ sid: sid(FUNCTION_OR_ASSET_SID), service_sid: sid(SERVICE_SID), friendly_name: z.string().min(1) })).default([]),
-  function_versions: z.array(z.strictObject({ sid: sid(VERSION_SID), function_sid: sid(FUNCTION_OR_ASSET_SID), path: z.string().startsWith('/'), visibility })).default([]),
+  function_versions: z
+    .array(z.strictObject({ sid: sid(VERSION_SID), function_sid: sid(FUNCTION_OR_ASSET_SID), path: z.string().startsWith('/'), visibility }))
+    .default([]),
   assets: z.array(z.strictObject({ sid: sid(FUNCTION_OR_ASSET_SID), service_sid: sid(SERVICE_SID), friendly_name: z.string().min(1) })).default([]),
-  asset_versions: z.array(z.strictObject({ sid: sid(VERSION_SID), asset_sid: sid(FUNCTION_OR_ASSET_SID), path: z.string().startsWith('/'), visibility })).default([]),
+  asset_versions: z
+    .array(z.strictObject({ sid: sid(VERSION_SID), asset_sid: sid(FUNCTION_OR_ASSET_SID), path: z.string().startsWith('/'), visibility }))
+    .default([]),
 });
 
 export type Seed = z.output<typeof seedSchema>;
@@ -30,7 +36,10 @@ export function parseSeed(input: unknown): Seed {
   const result = seedSchema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue?.path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+    const where = issue?.path.reduce<string>(
+      (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
+      '',
+    );
     throw new SeedError(`Invalid seed: ${where || '(root)'}: ${issue?.message}`);
   }
   return result.data;

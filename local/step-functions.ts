@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 /** Step Functions' optimized DynamoDB integrations, served against the given client. */
@@ -24,8 +18,7 @@ const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
  * DynamoDB could not be reached at all. Step Functions reports service failures without a
  * specific exception as `DynamoDB.AmazonDynamoDBException`; a local connection error is that.
  */
-const isUnreachable = (error: unknown): boolean =>
-  NETWORK_ERRORS.has((error as { code?: string }).code ?? '') || (error as Error).name === 'TimeoutError';
+const isUnreachable = (error: unknown): boolean => NETWORK_ERRORS.has((error as { code?: string }).code ?? '') || (error as Error).name === 'TimeoutError';
 
 type TaskHandler = (parameters: unknown) => Promise<unknown>;
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuild } from '../lambda/builds/build';
 import { BuildsStore } from '../lambda/store/builds-store';
 import type { BuildItem } from '../lambda/store/items';

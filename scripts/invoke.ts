@@ -15,8 +15,8 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../lambda/routes';
-import type { LambdaHttpHandler } from '../local/http-adapter';
 import type { LocalBackend } from '../local/backend';
+import type { LambdaHttpHandler } from '../local/http-adapter';
 
 const ENTRIES: string[] = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
 const USAGE = `Usage: npm run invoke -- <function> <event.json>
@@ -95,7 +95,8 @@ async function main(argv: string[]): Promise<void> {
 
   const tableName = process.env.TABLE_NAME || 'twilio-serverless-builds';
   const buildWaitSeconds = Number(process.env.BUILD_WAIT_SECONDS ?? 2);
-  if (!Number.isInteger(buildWaitSeconds) || buildWaitSeconds < 0) throw new ToolError(`BUILD_WAIT_SECONDS must be a whole number of seconds, got "${process.env.BUILD_WAIT_SECONDS}"`);
+  if (!Number.isInteger(buildWaitSeconds) || buildWaitSeconds < 0)
+    throw new ToolError(`BUILD_WAIT_SECONDS must be a whole number of seconds, got "${process.env.BUILD_WAIT_SECONDS}"`);
   const seedFile = process.env.SEED_FILE || DEMO_SEED_FILE;
   const dynamoDbEndpoint = process.env.DYNAMODB_ENDPOINT || undefined;
   let backend: LocalBackend;
@@ -117,7 +118,10 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     throw new ToolError((error as Error).message);
   }
-  if (backend.ephemeral) console.error(`invoke: DynamoDB Local (in memory) at ${backend.env.DYNAMODB_ENDPOINT}, table ${tableName}, seed ${seedFile}, example build ${EXAMPLE_BUILD_SID}`);
+  if (backend.ephemeral)
+    console.error(
+      `invoke: DynamoDB Local (in memory) at ${backend.env.DYNAMODB_ENDPOINT}, table ${tableName}, seed ${seedFile}, example build ${EXAMPLE_BUILD_SID}`,
+    );
 
   try {
     // As on Lambda: the handler reads its configuration from the environment when first imported.

@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
 import { LocalBackendError, requireBuildsTable, useLocalCredentials } from '../local/backend';
+import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
 
 const DEFAULT_STACK = 'TwilioServerlessBuilds-prod';
 
@@ -28,7 +28,7 @@ Environment: AWS credentials and region from the default chain (AWS_PROFILE, AWS
 class UsageError extends Error {}
 
 function parse(argv: string[]): { file: string; table: string | undefined; stack: string } {
-  let values;
+  let values: { file?: string; table?: string; stack?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -59,7 +59,9 @@ async function stackTable(stackName: string): Promise<string> {
     return table;
   } catch (error) {
     if (error instanceof LocalBackendError) throw error;
-    throw new LocalBackendError(`Cannot read stack ${stackName} (${(error as Error).message}): deploy it, pass --stack <name>, or name the table with --table.`);
+    throw new LocalBackendError(
+      `Cannot read stack ${stackName} (${(error as Error).message}): deploy it, pass --stack <name>, or name the table with --table.`,
+    );
   } finally {
     cloudFormation.destroy();
   }
@@ -87,7 +89,9 @@ async function main(argv: string[]): Promise<void> {
       dynamoDb,
       table,
       where,
-      endpoint ? 'Create the table first, or name an existing one with --table.' : 'Deploy the stack first, or name its table with --table (the CloudFormation output TableName).',
+      endpoint
+        ? 'Create the table first, or name an existing one with --table.'
+        : 'Deploy the stack first, or name its table with --table (the CloudFormation output TableName).',
     );
     const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
     await loadSeed(documentClient, table, seed);

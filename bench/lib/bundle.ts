@@ -60,7 +60,10 @@ export function readStackBundling(): StackBundling {
   if (!block) return { ...fallback, source: 'defaults (no bundling block in lib/builds-stack.ts)' };
   const runtime = /Runtime\.NODEJS_(\d+)_X/.exec(text)?.[1];
   const target = /target:\s*['"]([^'"]+)['"]/.exec(block)?.[1] ?? (runtime ? `node${runtime}` : 'node24');
-  const mainFields = /mainFields:\s*\[([^\]]*)\]/.exec(block)?.[1]?.match(/['"][^'"]+['"]/g)?.map((field) => field.slice(1, -1));
+  const mainFields = /mainFields:\s*\[([^\]]*)\]/
+    .exec(block)?.[1]
+    ?.match(/['"][^'"]+['"]/g)
+    ?.map((field) => field.slice(1, -1));
   let banner: string | undefined;
   const bannerValue = /banner:\s*([A-Z_a-z]\w*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/.exec(block)?.[1];
   if (bannerValue?.startsWith('"') || bannerValue?.startsWith("'")) banner = stringLiteral(bannerValue);
@@ -72,7 +75,8 @@ export function readStackBundling(): StackBundling {
   const bundleAwsSdk = /bundleAwsSDK:\s*true/.test(block);
   const externalList = /externalModules:\s*\[([^\]]*)\]/.exec(block)?.[1];
   // CDK's default for Node 18+ runtimes: @aws-sdk/* external (the runtime's copy) unless bundleAwsSDK.
-  const external = externalList !== undefined ? (externalList.match(/['"][^'"]+['"]/g) ?? []).map((name) => name.slice(1, -1)) : bundleAwsSdk ? [] : ['@aws-sdk/*'];
+  const external =
+    externalList !== undefined ? (externalList.match(/['"][^'"]+['"]/g) ?? []).map((name) => name.slice(1, -1)) : bundleAwsSdk ? [] : ['@aws-sdk/*'];
   return {
     format: /format:\s*OutputFormat\.ESM/.test(block) ? 'esm' : 'cjs',
     target,
@@ -140,7 +144,11 @@ export async function bundle(name: string, entry: string, outDir: string, option
 /** Every function of the stack (one per route, and the fallback) plus the baseline. */
 export function bundleEntries(): Array<{ name: string; entry: string; construct: string }> {
   return [
-    ...ROUTES.map((route) => ({ name: route.entry as string, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${route.entry}.ts`), construct: `${route.id}Function` })),
+    ...ROUTES.map((route) => ({
+      name: route.entry as string,
+      entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${route.entry}.ts`),
+      construct: `${route.id}Function`,
+    })),
     { name: FALLBACK_ENTRY, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${FALLBACK_ENTRY}.ts`), construct: 'FallbackFunction' },
     { name: 'baseline', entry: join(PROJECT_ROOT, 'bench', 'baseline-handler.ts'), construct: '' },
   ];
@@ -164,4 +172,3 @@ export function cdkOutBundleBytes(): Map<string, { bytes: number; modified: Date
   }
   return found;
 }
-

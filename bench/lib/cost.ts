@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRICES, PRICES_AS_OF, REGION } from '../prices';
-import { eventuallyConsistentReadUnits, writeUnits } from './item-size';
 import { PROJECT_ROOT } from './bundle';
+import { eventuallyConsistentReadUnits, writeUnits } from './item-size';
 
 /** The settings the cost depends on, as the CDK stack deploys them. */
 export interface StackFacts {
@@ -28,7 +28,9 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
     const { DEFAULT_SETTINGS } = await import('../../lib/stack-config');
     const app = new App({ outdir: outDir, context: { 'aws:cdk:bundling-stacks': [] } });
     new BuildsStack(app, 'BenchCost', { settings: DEFAULT_SETTINGS });
-    const resources = Object.entries(app.synth().getStackByName('BenchCost').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>);
+    const resources = Object.entries(
+      app.synth().getStackByName('BenchCost').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    );
     const fn = (id: string) => resources.find(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith(`${id}Function`))?.[1].Properties;
     const create = fn('CreateBuild');
     const status = fn('FetchBuildStatus');
@@ -83,7 +85,10 @@ interface AslState {
  * following Next, and a Choice's Default (a supported runtime), until a Succeed/Fail or End.
  */
 export function happyPathStates(): string[] {
-  const definition = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib', 'build-workflow.asl.json'), 'utf8')) as { StartAt: string; States: Record<string, AslState> };
+  const definition = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib', 'build-workflow.asl.json'), 'utf8')) as {
+    StartAt: string;
+    States: Record<string, AslState>;
+  };
   const path: string[] = [];
   let name: string | undefined = definition.StartAt;
   while (name !== undefined) {
@@ -143,10 +148,15 @@ function costOfBuild(inputs: CostInputs, scenario: Scenario) {
   const polls = Math.ceil((waitMs + inputs.completionLagMs) / (TOOLKIT_POLL_SLEEP_MS + ASSUMED_POLL_ROUND_TRIP_MS)) + 1;
   const requests = 1 + polls;
   const lines: Line[] = [];
-  lines.push({ item: 'API Gateway HTTP API requests', quantity: `${requests} (1 create + ${polls} Status polls)`, usdPerBuild: requests * PRICES.httpApiPerRequest });
+  lines.push({
+    item: 'API Gateway HTTP API requests',
+    quantity: `${requests} (1 create + ${polls} Status polls)`,
+    usdPerBuild: requests * PRICES.httpApiPerRequest,
+  });
   lines.push({ item: 'Lambda requests', quantity: `${requests}`, usdPerBuild: requests * PRICES.lambdaPerRequest });
   const gbSeconds =
-    (stack.createMemoryMb / 1024) * (Math.ceil(inputs.createHandlerMs) / 1000) + polls * (stack.statusMemoryMb / 1024) * (Math.ceil(inputs.statusHandlerMs) / 1000);
+    (stack.createMemoryMb / 1024) * (Math.ceil(inputs.createHandlerMs) / 1000) +
+    polls * (stack.statusMemoryMb / 1024) * (Math.ceil(inputs.statusHandlerMs) / 1000);
   lines.push({
     item: `Lambda duration (${stack.architecture})`,
     quantity: `${gbSeconds.toFixed(5)} GB-s (create ${Math.ceil(inputs.createHandlerMs)} ms @ ${stack.createMemoryMb} MB, Status ${Math.ceil(inputs.statusHandlerMs)} ms @ ${stack.statusMemoryMb} MB)`,
@@ -157,7 +167,8 @@ function costOfBuild(inputs: CostInputs, scenario: Scenario) {
     eventuallyConsistentReadUnits(inputs.accountBytes) +
     (scenario.statusReadsService ? eventuallyConsistentReadUnits(Math.max(inputs.serviceBytesBefore, inputs.serviceBytesAfter)) : 0) +
     eventuallyConsistentReadUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
-  const counterRead = scenario.rateCounter && !scenario.transactionalCreate && inputs.rateCounterBytes !== undefined ? eventuallyConsistentReadUnits(inputs.rateCounterBytes) : 0;
+  const counterRead =
+    scenario.rateCounter && !scenario.transactionalCreate && inputs.rateCounterBytes !== undefined ? eventuallyConsistentReadUnits(inputs.rateCounterBytes) : 0;
   const rru = createRru + counterRead + polls * pollRru;
   lines.push({
     item: 'DynamoDB reads (BatchGetItem, eventually consistent)',
@@ -220,7 +231,11 @@ export function computeCost(inputs: CostInputs) {
   const other = costOfBuild(inputs, { ...base, name: `${otherType} workflow instead`, workflow: otherType });
   // What-ifs, each on top of the previous one.
   const noWorkflow: Scenario = { ...base, name: 'no workflow: status derived at read time (date_created + wait)', workflow: 'NONE' };
-  const noTransaction: Scenario = { ...noWorkflow, name: '+ no transaction: PutItem, counter read in the BatchGetItem and updated on its own', transactionalCreate: false };
+  const noTransaction: Scenario = {
+    ...noWorkflow,
+    name: '+ no transaction: PutItem, counter read in the BatchGetItem and updated on its own',
+    transactionalCreate: false,
+  };
   const leanStatus: Scenario = { ...noTransaction, name: '+ Status reads account + build only (the build names its service)', statusReadsService: false };
   const whatIf = [noWorkflow, noTransaction, leanStatus].map((scenario) => {
     const result = costOfBuild(inputs, scenario);
@@ -231,7 +246,12 @@ export function computeCost(inputs: CostInputs) {
   for (const scenario of [base, leanStatus]) {
     const shortWait = { ...inputs, stack: { ...inputs.stack, buildWaitSeconds: 2 } };
     const result = costOfBuild(shortWait, scenario);
-    whatIf.push({ scenario: `${scenario === base ? 'as deployed' : 'leanest above'}, buildWaitSeconds 2 instead of ${inputs.stack.buildWaitSeconds}`, usdPerMillionBuilds: result.usdPerMillionBuilds, polls: result.polls, lines: result.lines });
+    whatIf.push({
+      scenario: `${scenario === base ? 'as deployed' : 'leanest above'}, buildWaitSeconds 2 instead of ${inputs.stack.buildWaitSeconds}`,
+      usdPerMillionBuilds: result.usdPerMillionBuilds,
+      polls: result.polls,
+      lines: result.lines,
+    });
   }
   return {
     region: REGION,

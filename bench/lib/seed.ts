@@ -36,7 +36,13 @@ export const CREATE_FORM = (() => {
   const form = new URLSearchParams();
   for (const sid of FUNCTION_VERSIONS) form.append('FunctionVersions', sid);
   for (const sid of ASSET_VERSIONS) form.append('AssetVersions', sid);
-  form.append('Dependencies', JSON.stringify([{ name: 'twilio', version: '5.3.0' }, { name: '@twilio/runtime-handler', version: '2.0.0' }]));
+  form.append(
+    'Dependencies',
+    JSON.stringify([
+      { name: 'twilio', version: '5.3.0' },
+      { name: '@twilio/runtime-handler', version: '2.0.0' },
+    ]),
+  );
   form.append('Runtime', 'node22');
   return form.toString();
 })();

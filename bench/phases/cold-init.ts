@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startLocalStack } from '../../local/stack';
 import { apiEvent } from '../lib/events';
 import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
-import { benchSeed, BUILDS_PATH, CREATE_FORM } from '../lib/seed';
+import { BUILDS_PATH, benchSeed, CREATE_FORM } from '../lib/seed';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 21);
 const DIAGNOSTIC_RUNS = Number(process.env.BENCH_COLD_DIAGNOSTIC_RUNS ?? 9);
@@ -86,7 +86,10 @@ async function main(): Promise<void> {
       child.on('exit', (code) => {
         clearTimeout(timer);
         try {
-          const [line, memoryLine] = stdout.trim().split('\n').map((text) => JSON.parse(text)) as [
+          const [line, memoryLine] = stdout
+            .trim()
+            .split('\n')
+            .map((text) => JSON.parse(text)) as [
             { statusCode: number; bootMs: number; importMs: number; firstRequestMs: number },
             { maxRssMb?: number } | undefined,
           ];

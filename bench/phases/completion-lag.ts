@@ -9,12 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { keys, type ItemKey } from '../../lambda/store/keys';
+import { type ItemKey, keys } from '../../lambda/store/keys';
 import { startLocalStack } from '../../local/stack';
 import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
 import { itemSize } from '../lib/item-size';
+import { ACCOUNT, AUTHORIZATION, BUILDS_PATH, benchSeed, CREATE_FORM, SERVICE } from '../lib/seed';
 import { sleep } from '../lib/stats';
-import { ACCOUNT, AUTHORIZATION, benchSeed, BUILDS_PATH, CREATE_FORM, SERVICE } from '../lib/seed';
 
 const BUILDS = Number(process.env.BENCH_LAG_BUILDS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_LAG_CONCURRENCY ?? 10);

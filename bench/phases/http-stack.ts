@@ -10,10 +10,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../lambda/store/keys';
 import { startLocalStack } from '../../local/stack';
 import { countDynamoDbRequests } from '../lib/count';
-import { profileCategories } from '../lib/profile';
-import { sleep } from '../lib/stats';
 import { dynamoDbEndpoint, fail, handlerEnv, onRequest, report } from '../lib/ipc';
-import { AUTHORIZATION, benchSeed, BUILDS_PATH, CREATE_FORM, SERVICE } from '../lib/seed';
+import { profileCategories } from '../lib/profile';
+import { AUTHORIZATION, BUILDS_PATH, benchSeed, CREATE_FORM, SERVICE } from '../lib/seed';
+import { sleep } from '../lib/stats';
 
 export interface HttpStackReady {
   baseUrl: string;

@@ -2,7 +2,7 @@ import { invalidParameter } from '../http/errors';
 import { urls } from '../http/urls';
 import type { BuildPage, PageCursor } from '../store/builds-store';
 import type { AssetVersionItem, BuildItem, Dependency, FunctionVersionItem } from '../store/items';
-import { resolveRuntime, type Runtime } from './runtime';
+import { type Runtime, resolveRuntime } from './runtime';
 import { newBuildSid } from './sid';
 
 /** Twilio's timestamps: ISO 8601 in UTC without fractional seconds. */

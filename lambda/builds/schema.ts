@@ -14,13 +14,15 @@ const versionSids = (parameter: string, max: number) =>
       z.optional(z.union([z.string(), z.array(z.string())])),
       z.transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value])),
     ),
-    z.array(
-      z.string().check(
-        z.regex(VERSION_SID, {
-          error: (issue) => `Invalid ${parameter}: '${String(issue.input)}' is not a version SID (ZN followed by 32 hex digits)`,
-        }),
-      ),
-    ).check(z.maxLength(max, { error: `Invalid ${parameter}: at most ${max} are allowed in one build` })),
+    z
+      .array(
+        z.string().check(
+          z.regex(VERSION_SID, {
+            error: (issue) => `Invalid ${parameter}: '${String(issue.input)}' is not a version SID (ZN followed by 32 hex digits)`,
+          }),
+        ),
+      )
+      .check(z.maxLength(max, { error: `Invalid ${parameter}: at most ${max} are allowed in one build` })),
   );
 
 const dependency = z.object(
@@ -95,7 +97,9 @@ const PAGE_ERROR = 'Invalid Page: must be a non-negative integer';
 /** Twilio's paging parameters of a list request. */
 export const listBuildsQuery = z.object({
   PageSize: z._default(
-    z.coerce.number({ error: PAGE_SIZE_ERROR }).check(z.int({ error: PAGE_SIZE_ERROR }), z.gte(1, { error: PAGE_SIZE_ERROR }), z.lte(1000, { error: PAGE_SIZE_ERROR })),
+    z.coerce
+      .number({ error: PAGE_SIZE_ERROR })
+      .check(z.int({ error: PAGE_SIZE_ERROR }), z.gte(1, { error: PAGE_SIZE_ERROR }), z.lte(1000, { error: PAGE_SIZE_ERROR })),
     50,
   ),
   Page: z._default(z.coerce.number({ error: PAGE_ERROR }).check(z.int({ error: PAGE_ERROR }), z.gte(0, { error: PAGE_ERROR })), 0),

@@ -1,9 +1,9 @@
+import { BUILD_SID, SERVICE_SID } from '../builds/sid';
 import { authenticate, type Credentials } from '../http/auth';
 import { invalidParameter, notFound } from '../http/errors';
 import type { ApiEvent } from '../http/middleware';
 import type { RequestContext } from '../store/builds-store';
 import type { BuildItem, ServiceItem } from '../store/items';
-import { BUILD_SID, SERVICE_SID } from '../builds/sid';
 
 /** The path parameters of a Builds route; a malformed SID can only name a resource that does not exist. */
 export function buildPath(event: ApiEvent): { serviceSid: string; buildSid: string | undefined } {

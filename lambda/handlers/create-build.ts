@@ -1,17 +1,9 @@
 import { newBuild, renderBuild, requireVersions } from '../builds/build';
-import {
-  IDEMPOTENCY_WINDOW_SECONDS,
-  hashIdempotencyKey,
-  hourOf,
-  isLive,
-  readIdempotencyKey,
-  requestFingerprint,
-  secondsUntilNextHour,
-} from '../builds/guards';
+import { hashIdempotencyKey, hourOf, IDEMPOTENCY_WINDOW_SECONDS, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../builds/guards';
 import { createBuildBody } from '../builds/schema';
 import { config } from '../config';
 import { idempotencyKeyReused, notFound, tooManyRequests } from '../http/errors';
-import { httpRoute, json, logger, type ApiEvent } from '../http/middleware';
+import { type ApiEvent, httpRoute, json, logger } from '../http/middleware';
 import { baseUrlOf } from '../http/urls';
 import { buildsStore } from '../store';
 import type { IdempotencyItem } from '../store/items';
@@ -64,7 +56,7 @@ export const handler = httpRoute(
       ttlSeconds: config.buildTtlSeconds,
       now,
     });
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof buildsStore.insertBuild>>;
     try {
       outcome = await buildsStore.insertBuild(
         build,

@@ -33,12 +33,10 @@ export class TwilioError extends Error {
 export const invalidParameter = (message: string): TwilioError => new TwilioError(400, 20001, message);
 
 /** 401 / 20003: missing or wrong credentials. */
-export const authenticationRequired = (): TwilioError =>
-  new TwilioError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
+export const authenticationRequired = (): TwilioError => new TwilioError(401, 20003, 'Authenticate', { 'WWW-Authenticate': 'Basic realm="Twilio API"' });
 
 /** 404 / 20404: never says whether the resource exists in another account. */
-export const notFound = (path: string): TwilioError =>
-  new TwilioError(404, 20404, `The requested resource ${path} was not found`);
+export const notFound = (path: string): TwilioError => new TwilioError(404, 20404, `The requested resource ${path} was not found`);
 
 /** 405 / 20004. */
 export const methodNotAllowed = (method: string, allowed: string[]): TwilioError =>
@@ -49,12 +47,10 @@ export const payloadTooLarge = (limitBytes: number): TwilioError =>
   new TwilioError(413, 20413, `Request body too large: at most ${limitBytes} bytes are accepted`);
 
 /** 415: the body is not a form. */
-export const unsupportedMediaType = (): TwilioError =>
-  new TwilioError(415, 20415, 'Unsupported Media Type: send application/x-www-form-urlencoded');
+export const unsupportedMediaType = (): TwilioError => new TwilioError(415, 20415, 'Unsupported Media Type: send application/x-www-form-urlencoded');
 
 /** 422: an Idempotency-Key reused with a different request. */
-export const idempotencyKeyReused = (): TwilioError =>
-  new TwilioError(422, 20422, 'Idempotency-Key has already been used with a different request');
+export const idempotencyKeyReused = (): TwilioError => new TwilioError(422, 20422, 'Idempotency-Key has already been used with a different request');
 
 /** 429 / 20429: the account's builds-per-hour limit; retry after the window ends. */
 export const tooManyRequests = (retryAfterSeconds: number, limit: number): TwilioError =>
@@ -65,8 +61,7 @@ export const serviceUnavailable = (retryAfterSeconds = 2): TwilioError =>
   new TwilioError(503, 20503, 'Service Unavailable: please retry shortly', { 'Retry-After': String(retryAfterSeconds) });
 
 /** 500 / 20500: the body never carries internals, only the request id to quote. */
-export const internalError = (requestId: string): TwilioError =>
-  new TwilioError(500, 20500, `An internal server error has occurred (request id ${requestId})`);
+export const internalError = (requestId: string): TwilioError => new TwilioError(500, 20500, `An internal server error has occurred (request id ${requestId})`);
 
 const TRANSIENT_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -84,11 +79,7 @@ const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPI
 export function isTransient(error: unknown): boolean {
   const candidate = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
   if (!candidate) return false;
-  return (
-    TRANSIENT_NAMES.has(candidate.name ?? '') ||
-    TRANSIENT_CODES.has(candidate.code ?? '') ||
-    (candidate.$metadata?.httpStatusCode ?? 0) >= 500
-  );
+  return TRANSIENT_NAMES.has(candidate.name ?? '') || TRANSIENT_CODES.has(candidate.code ?? '') || (candidate.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 /**

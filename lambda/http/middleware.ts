@@ -6,7 +6,7 @@ import httpCors from '@middy/http-cors';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { config } from '../config';
-import { parseBasicAuth, type Credentials } from './auth';
+import { type Credentials, parseBasicAuth } from './auth';
 import { invalidParameter, payloadTooLarge, toTwilioError } from './errors';
 
 /** Structured JSON logs with the request id. Never given headers, bodies or tokens. */
@@ -49,8 +49,7 @@ const requireCredentials = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiCont
 const QUERYSTRING_MAX_KEYS = 1000;
 const MAX_FORM_PARAMETERS = 1100;
 
-const decodedBody = (event: ApiEvent): string =>
-  event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+const decodedBody = (event: ApiEvent): string => (event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
 
 interface FormInternal {
   longForm?: string;
@@ -66,9 +65,7 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
   return [
     {
       before: (request: ApiRequest) => {
-        const bytes = request.event.isBase64Encoded
-          ? Math.floor(((request.event.body ?? '').length * 3) / 4)
-          : Buffer.byteLength(request.event.body ?? '');
+        const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
         if (bytes > config.maxBodyBytes) throw payloadTooLarge(config.maxBodyBytes);
         const form = decodedBody(request.event);
         // Decoded once, here: the parser then reads the plain text.
@@ -101,10 +98,7 @@ export interface RouteOptions {
  * The one Middy chain of every route: logging context, CORS, Twilio-shaped errors, credentials,
  * then (for form routes) body limits and parsing; the route's handler last.
  */
-export function httpRoute(
-  handler: (event: ApiEvent, context: ApiContext) => Promise<ApiResult>,
-  options: RouteOptions = {},
-) {
+export function httpRoute(handler: (event: ApiEvent, context: ApiContext) => Promise<ApiResult>, options: RouteOptions = {}) {
   const chain = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(

@@ -14,8 +14,7 @@ export function baseUrlOf(event: APIGatewayProxyEventV2, publicBaseUrl: string |
 export const urls = {
   builds: (base: string, serviceSid: string): string => `${base}/v1/Services/${serviceSid}/Builds`,
   build: (base: string, serviceSid: string, buildSid: string): string => `${base}/v1/Services/${serviceSid}/Builds/${buildSid}`,
-  buildStatus: (base: string, serviceSid: string, buildSid: string): string =>
-    `${base}/v1/Services/${serviceSid}/Builds/${buildSid}/Status`,
+  buildStatus: (base: string, serviceSid: string, buildSid: string): string => `${base}/v1/Services/${serviceSid}/Builds/${buildSid}/Status`,
   buildsPage: (base: string, serviceSid: string, page: { pageSize: number; page: number; pageToken?: string }): string => {
     const query = new URLSearchParams({ PageSize: String(page.pageSize), Page: String(page.page) });
     if (page.pageToken) query.set('PageToken', page.pageToken);

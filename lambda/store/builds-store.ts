@@ -2,15 +2,15 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import {
   BatchGetCommand,
   DeleteCommand,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { keys, BUILD_SORT_PREFIX, TABLE_KEY, type ItemKey } from './keys';
 import type { AccountItem, AssetVersionItem, BuildItem, FunctionVersionItem, IdempotencyItem, RateWindowItem, ServiceItem } from './items';
+import { BUILD_SORT_PREFIX, type ItemKey, keys, TABLE_KEY } from './keys';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -123,7 +123,12 @@ export class BuildsStore {
       await this.client.send(new PutCommand(buildPut));
       return 'inserted';
     }
-    const record: IdempotencyItem = { build_sid: build.sid, service_sid: build.service_sid, request_hash: idempotency.requestHash, expires_at: idempotency.expiresAt };
+    const record: IdempotencyItem = {
+      build_sid: build.sid,
+      service_sid: build.service_sid,
+      request_hash: idempotency.requestHash,
+      expires_at: idempotency.expiresAt,
+    };
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -243,9 +248,7 @@ export class BuildsStore {
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt > UNPROCESSED_RETRIES) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
-          const result = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-          );
+          const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }));
           for (const item of result.Responses?.[this.tableName] ?? []) {
             found.set(keyId(item as ItemKey), item);
           }

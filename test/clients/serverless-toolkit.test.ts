@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createGotClient, TwilioServerlessApiClient, type ClientConfig } from '@twilio-labs/serverless-api';
+import { type ClientConfig, createGotClient, TwilioServerlessApiClient } from '@twilio-labs/serverless-api';
 import { getBuild, listBuilds, triggerBuild, waitForSuccessfulBuild } from '@twilio-labs/serverless-api/dist/api/builds.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';

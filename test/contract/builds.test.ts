@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
-import {
-  bodyProblems,
-  headerProblems,
-  keyPaths,
-  specEnum,
-  specExample,
-  specResponse,
-  twilioErrorProblems,
-} from '../support/openapi';
+import { bodyProblems, headerProblems, keyPaths, specEnum, specExample, specResponse, twilioErrorProblems } from '../support/openapi';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
 
 /**
@@ -203,9 +195,13 @@ describe('the validators can fail', () => {
 
   it('a status outside the enum, a date that is not a date-time and a url that is not a URI fail', () => {
     expect(bodyProblems('FetchBuild', 200, { ...sample, status: 'done' })).toContainEqual(expect.stringMatching(/^\/status /));
-    expect(bodyProblems('FetchBuild', 200, { ...sample, date_created: '27/11/2026' })).toContainEqual(expect.stringMatching(/^\/date_created must match format "date-time"/));
+    expect(bodyProblems('FetchBuild', 200, { ...sample, date_created: '27/11/2026' })).toContainEqual(
+      expect.stringMatching(/^\/date_created must match format "date-time"/),
+    );
     expect(bodyProblems('FetchBuild', 200, { ...sample, url: 'not a url' })).toContainEqual(expect.stringMatching(/^\/url must match format "uri"/));
-    expect(bodyProblems('FetchBuild', 200, { ...sample, links: { build_status: 'not a url' } })).toContainEqual(expect.stringMatching(/^\/links\/build_status must match format "uri"/));
+    expect(bodyProblems('FetchBuild', 200, { ...sample, links: { build_status: 'not a url' } })).toContainEqual(
+      expect.stringMatching(/^\/links\/build_status must match format "uri"/),
+    );
     expect(bodyProblems('FetchBuildStatus', 200, { sid: SERVICE, status: 'completed' })).toContainEqual(expect.stringMatching(/^\/sid must match pattern/));
   });
 
@@ -213,7 +209,9 @@ describe('the validators can fail', () => {
     const { links: _links, ...withoutLinks } = sample;
     expect(bodyProblems('FetchBuild', 200, withoutLinks)).toEqual([]);
     expect(bodyProblems('FetchBuild', 200, withoutLinks, { closed: true })).toEqual([expect.stringMatching(/must have required property 'links'/)]);
-    expect(bodyProblems('FetchBuild', 200, { ...sample, error_code: 82007 }, { closed: true })).toEqual([expect.stringMatching(/must NOT have additional properties/)]);
+    expect(bodyProblems('FetchBuild', 200, { ...sample, error_code: 82007 }, { closed: true })).toEqual([
+      expect.stringMatching(/must NOT have additional properties/),
+    ]);
   });
 
   it('a list page whose next_page_url is not a URI, or whose builds break the Build schema, fails', () => {
@@ -253,7 +251,12 @@ describe('error bodies have Twilio’s shape', () => {
   it('401 / 20003 on every operation, without credentials or with a wrong token', async () => {
     const sid = sample.sid as string;
     const attempts: Array<() => Promise<Response>> = [
-      () => fetch(buildsUrl(stack), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `FunctionVersions=${FUNCTION_VERSIONS[0]}` }),
+      () =>
+        fetch(buildsUrl(stack), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `FunctionVersions=${FUNCTION_VERSIONS[0]}`,
+        }),
       () => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS }, { account: wrongToken }),
       () => fetch(buildsUrl(stack)),
       () => request(buildsUrl(stack), { account: wrongToken }),

@@ -9,8 +9,7 @@ import { settingsFromContext } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
 
 /** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 
 interface Synthesized {
   stack: BuildsStack;
@@ -182,7 +181,9 @@ describe('BuildsStack with default context', () => {
     const store = readFileSync(new URL('../../lambda/store/builds-store.ts', import.meta.url), 'utf8');
     const commands = new Set([...store.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]));
     // IAM authorizes a TransactWriteItems as the Put/Update/Delete/ConditionCheck it contains.
-    const transactionParts = /TransactWrite/.test([...commands].join()) ? [...store.matchAll(/write: \{\s*(Put|Update|Delete|ConditionCheck):/g)].map((m) => m[1]) : [];
+    const transactionParts = /TransactWrite/.test([...commands].join())
+      ? [...store.matchAll(/write: \{\s*(Put|Update|Delete|ConditionCheck):/g)].map((m) => m[1])
+      : [];
     const ACTION: Record<string, string> = {
       BatchGet: 'dynamodb:BatchGetItem',
       Get: 'dynamodb:GetItem',
@@ -192,10 +193,12 @@ describe('BuildsStack with default context', () => {
       Query: 'dynamodb:Query',
       ConditionCheck: 'dynamodb:ConditionCheckItem',
     };
-    const used = [...commands, ...transactionParts].filter((name) => name !== 'TransactWrite').map((name) => {
-      expect(ACTION[name!], `IAM action of ${name}Command`).toBeDefined();
-      return ACTION[name!]!;
-    });
+    const used = [...commands, ...transactionParts]
+      .filter((name) => name !== 'TransactWrite')
+      .map((name) => {
+        expect(ACTION[name!], `IAM action of ${name}Command`).toBeDefined();
+        return ACTION[name!]!;
+      });
     const granted = new Set(Object.values(EXPECTED_TABLE_ACTIONS).flat());
     expect([...granted].sort()).toEqual([...new Set(used)].sort());
   });

@@ -12,8 +12,7 @@ import type { BuildsStack } from '../../lib/builds-stack';
  * One synth with bundling, as `cdk synth` runs it: esbuild (the local one, no Docker) builds
  * every function into an ES module the Lambda runtime can load.
  */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 const ENTRIES = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
 
 let outdir: string;

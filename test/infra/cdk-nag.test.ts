@@ -6,8 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defineBuildsApp, STACK_ID } from '../../lib/builds-app';
 
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
@@ -33,9 +32,7 @@ const ROUTE_CONSTRUCTS = [
 /** Every finding the stack acknowledges, by rule and resource: nothing more may be hidden. */
 const ACKNOWLEDGED = [
   // X-Ray and Step Functions log delivery actions take no resource-level permissions.
-  ...[...FUNCTIONS.map((fn) => `${fn}Role`), 'BuildWorkflow/Role'].map(
-    (role) => `AwsSolutions-IAM5[Resource::*] ${STACK_ID}/${role}/DefaultPolicy/Resource`,
-  ),
+  ...[...FUNCTIONS.map((fn) => `${fn}Role`), 'BuildWorkflow/Role'].map((role) => `AwsSolutions-IAM5[Resource::*] ${STACK_ID}/${role}/DefaultPolicy/Resource`),
   // Authentication is Twilio's HTTP Basic, checked by the handlers; $default serves no data.
   ...ROUTE_CONSTRUCTS.map((route) => `AwsSolutions-APIG4 ${STACK_ID}/HttpApi/${route}/Resource`),
   // The Express workflow logs errors only (every failed build), not every event of every build.
@@ -65,7 +62,7 @@ describe('cdk-nag (AwsSolutions)', () => {
 
   it('acknowledges exactly the expected findings, each with a reason', () => {
     const reasons: string[] = [];
-    const acknowledge = vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (...rules) {
+    const acknowledge = vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation((...rules) => {
       reasons.push(...rules.map((rule) => rule.reason));
     });
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, basicAuth } from '../support/fixtures';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS } from '../support/fixtures';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
 
 const PUBLIC_BASE_URL = 'https://builds.example.com';

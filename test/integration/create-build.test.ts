@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import {
-  ACCOUNT,
-  ASSET_VERSIONS,
-  FUNCTION_VERSIONS,
-  OTHER_ACCOUNT,
-  OTHER_FUNCTION_VERSION,
-  OTHER_SERVICE,
-  SERVICE,
-  basicAuth,
-} from '../support/fixtures';
+import { ACCOUNT, ASSET_VERSIONS, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_FUNCTION_VERSION, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { buildItems, buildsUrl, createBuild, request, startTestStack } from '../support/stack';
 
 let stack: LocalStack;
@@ -53,7 +44,16 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
       status: 'building',
       runtime: 'node20',
       dependencies: [{ name: 'twilio', version: '5.0.0' }],
-      asset_versions: [{ sid: ASSET_VERSIONS[0], asset_sid: expect.stringMatching(/^ZH/), path: '/logo.png', visibility: 'PUBLIC', account_sid: ACCOUNT.sid, service_sid: SERVICE }],
+      asset_versions: [
+        {
+          sid: ASSET_VERSIONS[0],
+          asset_sid: expect.stringMatching(/^ZH/),
+          path: '/logo.png',
+          visibility: 'PUBLIC',
+          account_sid: ACCOUNT.sid,
+          service_sid: SERVICE,
+        },
+      ],
     });
     expect(build.sid).toMatch(/^ZB[0-9a-f]{32}$/);
     expect(build.date_created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -82,17 +82,13 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
     await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Dependencies: '[{' }), 400, 20001, /^Invalid Dependencies/);
   });
 
-  it('answers 400 when no version is given, with Twilio\'s message', async () => {
+  it("answers 400 when no version is given, with Twilio's message", async () => {
     await expectError(await createBuild(stack, { Runtime: 'node22' }), 400, 20001, /^At least one Function Version or Asset Version is required for Build$/);
   });
 
   it('answers 400 naming the version SIDs that do not exist in that service', async () => {
     const missing = 'ZN99999999999999999999999999999999';
-    const body = await expectError(
-      await createBuild(stack, { FunctionVersions: [FUNCTION_VERSIONS[0]!, missing, OTHER_FUNCTION_VERSION] }),
-      400,
-      20001,
-    );
+    const body = await expectError(await createBuild(stack, { FunctionVersions: [FUNCTION_VERSIONS[0]!, missing, OTHER_FUNCTION_VERSION] }), 400, 20001);
     expect(body.message).toBe(`Invalid FunctionVersions: not found in this service: ${missing}, ${OTHER_FUNCTION_VERSION}`);
   });
 
@@ -101,18 +97,35 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
   });
 
   it('answers 401 / 20003 with WWW-Authenticate without credentials', async () => {
-    const response = await fetch(buildsUrl(stack), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `FunctionVersions=${FUNCTION_VERSIONS[0]}` });
+    const response = await fetch(buildsUrl(stack), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `FunctionVersions=${FUNCTION_VERSIONS[0]}`,
+    });
     expect(response.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
     await expectError(response, 401, 20003);
   });
 
   it('answers 401 to a wrong token and to an unknown account', async () => {
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: `${ACCOUNT.auth_token}x` } }), 401, 20003);
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { sid: `AC${'9'.repeat(32)}`, auth_token: ACCOUNT.auth_token } }), 401, 20003);
+    await expectError(
+      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: `${ACCOUNT.auth_token}x` } }),
+      401,
+      20003,
+    );
+    await expectError(
+      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { sid: `AC${'9'.repeat(32)}`, auth_token: ACCOUNT.auth_token } }),
+      401,
+      20003,
+    );
   });
 
   it('answers 404 / 20404 for an unknown service', async () => {
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: `ZS${'9'.repeat(32)}` }), 404, 20404, /^The requested resource \/v1\/Services\/ZS9+\/Builds was not found$/);
+    await expectError(
+      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: `ZS${'9'.repeat(32)}` }),
+      404,
+      20404,
+      /^The requested resource \/v1\/Services\/ZS9+\/Builds was not found$/,
+    );
   });
 
   it("answers the same 404 for another account's service, never revealing it exists", async () => {

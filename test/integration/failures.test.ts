@@ -33,7 +33,10 @@ describe('unexpected failures', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ status: 'failed', error_code: 20500 });
     // Logged with the cause, which the body never carries.
-    expect(log).toHaveBeenCalledWith(expect.stringContaining('could not start the build workflow'), expect.objectContaining({ error: expect.objectContaining({ code: 'ECONNREFUSED' }) }));
+    expect(log).toHaveBeenCalledWith(
+      expect.stringContaining('could not start the build workflow'),
+      expect.objectContaining({ error: expect.objectContaining({ code: 'ECONNREFUSED' }) }),
+    );
     expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
     log.mockRestore();
   });

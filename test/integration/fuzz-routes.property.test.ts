@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, OTHER_ACCOUNT, SERVICE, basicAuth } from '../support/fixtures';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT, SERVICE } from '../support/fixtures';
 import { startTestStack } from '../support/stack';
 
 /** A few hundred cases in `npm test`; `npm run test:load` runs this file with FUZZ_RUNS=5000. */
@@ -27,13 +27,24 @@ const path = fc.oneof(
   fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
 );
 const query = fc.array(
-  fc.tuple(fc.oneof(fc.constantFrom('PageSize', 'Page', 'PageToken'), fc.string({ maxLength: 10 })), fc.oneof(fc.constantFrom('0', '1', '1000', '1001', '-1', 'abc', 'PA', `PAZB${'0'.repeat(32)}`, `PBZB${'f'.repeat(32)}`), fc.string({ maxLength: 20 }))),
+  fc.tuple(
+    fc.oneof(fc.constantFrom('PageSize', 'Page', 'PageToken'), fc.string({ maxLength: 10 })),
+    fc.oneof(fc.constantFrom('0', '1', '1000', '1001', '-1', 'abc', 'PA', `PAZB${'0'.repeat(32)}`, `PBZB${'f'.repeat(32)}`), fc.string({ maxLength: 20 })),
+  ),
   { maxLength: 4 },
 );
 const body = fc.oneof(
   fc.constant(undefined),
   fc.string({ maxLength: 200 }),
-  fc.array(fc.tuple(fc.constantFrom('FunctionVersions', 'AssetVersions', 'Dependencies', 'Runtime', 'x'), fc.oneof(fc.constantFrom(...FUNCTION_VERSIONS, 'node22', '[]', '"[]"'), fc.string({ maxLength: 40 }))), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString()),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('FunctionVersions', 'AssetVersions', 'Dependencies', 'Runtime', 'x'),
+        fc.oneof(fc.constantFrom(...FUNCTION_VERSIONS, 'node22', '[]', '"[]"'), fc.string({ maxLength: 40 })),
+      ),
+      { maxLength: 6 },
+    )
+    .map((pairs) => new URLSearchParams(pairs).toString()),
 );
 const request = fc.record({
   method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD'),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_FUNCTION_VERSION, OTHER_SERVICE, basicAuth } from '../support/fixtures';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_FUNCTION_VERSION, OTHER_SERVICE } from '../support/fixtures';
 import { buildItems, buildsUrl, createBuild, startTestStack } from '../support/stack';
 
 const RATE_LIMIT = 8;
@@ -64,7 +64,11 @@ describe('Idempotency-Key on create', () => {
 
   it('scopes keys to the account', async () => {
     const mine = await (await createBuild(stack, form, withKey('shared-key'))).json();
-    const theirs = await createBuild(stack, { FunctionVersions: OTHER_FUNCTION_VERSION }, { account: OTHER_ACCOUNT, serviceSid: OTHER_SERVICE, ...withKey('shared-key') });
+    const theirs = await createBuild(
+      stack,
+      { FunctionVersions: OTHER_FUNCTION_VERSION },
+      { account: OTHER_ACCOUNT, serviceSid: OTHER_SERVICE, ...withKey('shared-key') },
+    );
     expect(theirs.status).toBe(201);
     expect((await theirs.json()).sid).not.toBe(mine.sid);
   });

@@ -6,12 +6,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { keys } from '../../lambda/store/keys';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../../lambda/routes';
+import { keys } from '../../lambda/store/keys';
 import { loadSeed, readSeedFile } from '../../local/seed';
 import { ensureTable } from '../../local/table';
-import { run, runScript } from '../support/cli';
 import { DEMO_SEED_FILE, demoSids, EXAMPLE_BUILD_SID, putExampleBuild } from '../../scripts/example-build';
+import { run, runScript } from '../support/cli';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = join(ROOT, 'events');
@@ -159,7 +159,13 @@ describe.concurrent('npm run invoke -- <function> events/<file>', () => {
 // After the others, alone: it starts a DynamoDB Local (Java) of its own, slow on a busy machine.
 describe('npm run invoke without DYNAMODB_ENDPOINT', () => {
   it('works out of the box through npm: a throwaway DynamoDB Local with the demo seed and the example build', async () => {
-    const result = await run('npm', ['run', '--silent', 'invoke', '--', 'fetch-build', 'events/fetch-build.json'], {}, ['TABLE_NAME', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'SEED_FILE']);
+    const result = await run('npm', ['run', '--silent', 'invoke', '--', 'fetch-build', 'events/fetch-build.json'], {}, [
+      'TABLE_NAME',
+      'DYNAMODB_ENDPOINT',
+      'STEPFUNCTIONS_ENDPOINT',
+      'STATE_MACHINE_ARN',
+      'SEED_FILE',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const printed = JSON.parse(result.stdout) as Printed;
     expect(printed).toMatchObject({ statusCode: 200, body: { sid: EXAMPLE_BUILD_SID, status: 'completed' } });

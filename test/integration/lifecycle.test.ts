@@ -59,7 +59,11 @@ describe('the build workflow', () => {
     const { status } = await pollStatus(build.links.build_status, 3000);
     expect(status).toBe('failed');
     await stack.stepFunctions.executions.get(build.sid)?.done;
-    expect(await storedBuild(build.sid)).toMatchObject({ status: 'failed', error_code: 82007, error_message: `Unsupported Runtime: ${runtime} has been retired` });
+    expect(await storedBuild(build.sid)).toMatchObject({
+      status: 'failed',
+      error_code: 82007,
+      error_message: `Unsupported Runtime: ${runtime} has been retired`,
+    });
     expect(stack.stepFunctions.executions.get(build.sid)).toMatchObject({ status: 'FAILED', error: 'Twilio.82007' });
   });
 
@@ -116,14 +120,14 @@ describe('GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status', () => {
     expect(body).toEqual({ sid: build.sid, account_sid: ACCOUNT.sid, service_sid: SERVICE, status: 'building', url: build.links.build_status });
   });
 
-  it("answers 404 to another account", async () => {
+  it('answers 404 to another account', async () => {
     const build = await newBuild();
     expect((await request(build.links.build_status, { account: OTHER_ACCOUNT })).status).toBe(404);
   });
 });
 
 describe('DELETE /v1/Services/{ServiceSid}/Builds/{Sid}', () => {
-  it("answers 404 to another account and leaves the build", async () => {
+  it('answers 404 to another account and leaves the build', async () => {
     const build = await newBuild();
     expect((await request(build.url, { method: 'DELETE', account: OTHER_ACCOUNT })).status).toBe(404);
     expect(await storedBuild(build.sid)).toBeDefined();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, basicAuth } from '../support/fixtures';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS } from '../support/fixtures';
 import { buildItems, buildsUrl, startTestStack } from '../support/stack';
 
 let stack: LocalStack;
@@ -14,7 +14,11 @@ afterAll(async () => {
 
 const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEFxyz'), minLength: 0, maxLength: 34 });
 /** Values that are never a valid version SID of the service (malformed or missing ones). */
-const badSid = fc.oneof(hex.map((h) => `ZN${h}`), fc.string(), fc.constantFrom('ZN99999999999999999999999999999999', '', 'ZN', '%00', 'ZN'.padEnd(34, '\u00e9')));
+const badSid = fc.oneof(
+  hex.map((h) => `ZN${h}`),
+  fc.string(),
+  fc.constantFrom('ZN99999999999999999999999999999999', '', 'ZN', '%00', 'ZN'.padEnd(34, '\u00e9')),
+);
 const anyRuntime = fc.oneof(fc.constantFrom('node22', 'node99', '', 'NODE22', 'node 22'), fc.string());
 const dependencies = fc.oneof(fc.string(), fc.json(), fc.constantFrom('"[', '[{"name":"x"}]', '[{"name":"A B","version":"1"}]', '"[]"x'));
 const paramName = fc.oneof(fc.constantFrom('FunctionVersions', 'AssetVersions', 'Dependencies', 'Runtime'), fc.string({ maxLength: 20 }));
@@ -28,9 +32,7 @@ const malformedBody = fc
   })
   .map(({ versions, extra, encoding }) => {
     const pairs = [...versions, ...extra];
-    return encoding === 'urlencoded'
-      ? new URLSearchParams(pairs).toString()
-      : pairs.map(([name, value]) => `${name}=${value}`).join('&'); // odd, unescaped encodings
+    return encoding === 'urlencoded' ? new URLSearchParams(pairs).toString() : pairs.map(([name, value]) => `${name}=${value}`).join('&'); // odd, unescaped encodings
   });
 
 describe('Create Build with malformed bodies (property)', () => {

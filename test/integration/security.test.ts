@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, OTHER_ACCOUNT, basicAuth } from '../support/fixtures';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT } from '../support/fixtures';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
 
 let stack: LocalStack;
@@ -45,12 +45,18 @@ describe('secrets', () => {
 });
 
 describe('requests that must write nothing', () => {
-  it('refuses without credentials, with a wrong token, and on another account\'s service', async () => {
+  it("refuses without credentials, with a wrong token, and on another account's service", async () => {
     const count = async () => ((await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName }))).Items ?? []).length;
     const before = await count();
-    const noAuth = await fetch(buildsUrl(stack), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `FunctionVersions=${FUNCTION_VERSIONS[0]}` });
+    const noAuth = await fetch(buildsUrl(stack), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `FunctionVersions=${FUNCTION_VERSIONS[0]}`,
+    });
     expect(noAuth.status).toBe(401);
-    expect((await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: OTHER_ACCOUNT.auth_token } })).status).toBe(401);
+    expect(
+      (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: OTHER_ACCOUNT.auth_token } })).status,
+    ).toBe(401);
     expect((await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: OTHER_ACCOUNT })).status).toBe(404);
     expect((await request(`${buildsUrl(stack)}?PageSize=5`, { account: OTHER_ACCOUNT })).status).toBe(404);
     expect(await count()).toBe(before);

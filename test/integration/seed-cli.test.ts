@@ -12,7 +12,6 @@ import { startLocalStack } from '../../local/stack';
 import { ensureTable } from '../../local/table';
 import { run, runScript } from '../support/cli';
 
-
 const ACCOUNT = { sid: 'AC33333333333333333333333333333333', auth_token: 'seedclitoken0123456789abcdef0123' };
 const SERVICE = 'ZS33333333333333333333333333333333';
 const FUNCTION_VERSION = 'ZN33333333333333333333333333333301';
@@ -69,7 +68,9 @@ describe.concurrent('npm run seed -- --file <seed.json> [--table <name>]', () =>
     const tableName = await newTable();
     const file = seedFile('good.json', seed);
 
-    const first = await run('npm', ['run', '--silent', 'seed', '--', '--file', file, '--table', tableName], { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint') }, ['TABLE_NAME']);
+    const first = await run('npm', ['run', '--silent', 'seed', '--', '--file', file, '--table', tableName], { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint') }, [
+      'TABLE_NAME',
+    ]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`Loaded ${SEED_ITEMS} items from ${file} into table ${tableName}`);
     const once = await scan(tableName);

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
 import { FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';

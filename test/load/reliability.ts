@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
-import { startLocalStack, type LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, SERVICE, basicAuth, testSeed } from '../support/fixtures';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, SERVICE, testSeed } from '../support/fixtures';
 import { scanBuildItems } from '../support/items';
 
 const CONCURRENCY = 32;
@@ -106,7 +106,15 @@ async function loadPhase() {
     const seconds = (Date.now() - started) / 1000;
     await settle(stack, 120_000);
     const figures = tally(outcomes, await buildItems(stack));
-    return { ...figures, duration_s: Number(seconds.toFixed(1)), rps: Math.round(outcomes.length / seconds), p99_ms: percentile(outcomes.map((o) => o.endedAt - o.startedAt), 99) };
+    return {
+      ...figures,
+      duration_s: Number(seconds.toFixed(1)),
+      rps: Math.round(outcomes.length / seconds),
+      p99_ms: percentile(
+        outcomes.map((o) => o.endedAt - o.startedAt),
+        99,
+      ),
+    };
   } finally {
     await stack.stop();
     await dynamoDbLocal.stop();
@@ -204,7 +212,9 @@ async function main() {
     load.lost! > 0 && `load: ${load.lost} lost`,
     load.stuck_building! > 0 && `load: ${load.stuck_building} stuck building`,
     load.non_2xx! > 0 && `load: ${load.non_2xx} non-2xx`,
-    load.created_201 !== load.items || load.items !== load.completed ? `load: 201s ${load.created_201}, items ${load.items}, completed ${load.completed}` : false,
+    load.created_201 !== load.items || load.items !== load.completed
+      ? `load: 201s ${load.created_201}, items ${load.items}, completed ${load.completed}`
+      : false,
     fault.lost! > 0 && `fault: ${fault.lost} lost`,
     fault.stuck_building! > 0 && `fault: ${fault.stuck_building} stuck building`,
     fault.created_201 === 0 && 'fault: no build was created at all',

@@ -5,4 +5,5 @@ declare global {
     json(): Promise<any>;
   }
 }
+
 export {};

@@ -1,4 +1,4 @@
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { BUILD_SORT_PREFIX, TABLE_KEY } from '../../lambda/store/keys';
 
 /** Every build item of a table (a Scan: for tests and the load check only, never the API). */

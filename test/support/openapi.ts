@@ -87,7 +87,7 @@ export function specEnum(schemaName: string): string[] {
 /** Rewrites schemas in place: Twilio's `uri-map` format as an object of URIs; in `closed` mode, every object schema with `properties` closed. */
 function prepareSchemas(node: Json, closed: boolean): void {
   if (Array.isArray(node)) {
-    node.forEach((child) => prepareSchemas(child, closed));
+    for (const child of node) prepareSchemas(child, closed);
     return;
   }
   if (!isObject(node)) return;
@@ -99,7 +99,7 @@ function prepareSchemas(node: Json, closed: boolean): void {
     node.required = Object.keys(node.properties);
     node.additionalProperties = false;
   }
-  Object.values(node).forEach((child) => prepareSchemas(child, closed));
+  for (const child of Object.values(node)) prepareSchemas(child, closed);
 }
 
 function newAjv(closed: boolean): Ajv {
@@ -142,7 +142,10 @@ function responseValidator(operationId: string, status: number, closed: boolean)
 }
 
 const describeErrors = (errors: ErrorObject[] | null | undefined): string[] =>
-  (errors ?? []).map((error) => `${error.instancePath || '(body)'} ${error.message}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`);
+  (errors ?? []).map(
+    (error) =>
+      `${error.instancePath || '(body)'} ${error.message}${error.params && Object.keys(error.params).length ? ` ${JSON.stringify(error.params)}` : ''}`,
+  );
 
 /**
  * What is wrong with a response body according to the spec's schema for this operation and

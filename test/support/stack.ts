@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
 import { ACCOUNT, basicAuth, SERVICE, testSeed } from './fixtures';
 import { scanBuildItems } from './items';
 

@@ -33,7 +33,7 @@ describe('Create Build body: FunctionVersions and AssetVersions', () => {
     expect(problem({ [parameter]: value })).toMatch(new RegExp(`^Invalid ${parameter}: '${value}' is not a version SID`));
   });
 
-  it('requires at least one version in total, with Twilio\'s message', () => {
+  it("requires at least one version in total, with Twilio's message", () => {
     expect(problem({})).toBe('At least one Function Version or Asset Version is required for Build');
     expect(problem({ Runtime: 'node22', Dependencies: '[]' })).toBe('At least one Function Version or Asset Version is required for Build');
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodePageToken, encodePageToken, newBuild, renderBuild, renderBuildStatus, requireVersions, twilioDate } from '../../lambda/builds/build';
 import { resolveRuntime } from '../../lambda/builds/runtime';
-import { BUILD_SID, newBuildSid } from '../../lambda/builds/sid';
 import { listBuildsQuery } from '../../lambda/builds/schema';
+import { BUILD_SID, newBuildSid } from '../../lambda/builds/sid';
 import { TwilioError } from '../../lambda/http/errors';
 
 describe('build SIDs', () => {
@@ -56,7 +56,10 @@ const version = (sid: string) => ({
 
 describe('referenced versions', () => {
   it('are returned in the order asked, each once', () => {
-    const found = new Map([['ZNa', version('ZNa')], ['ZNb', version('ZNb')]]);
+    const found = new Map([
+      ['ZNa', version('ZNa')],
+      ['ZNb', version('ZNb')],
+    ]);
     expect(requireVersions('FunctionVersions', ['ZNb', 'ZNa', 'ZNb'], found).map((v) => v.sid)).toEqual(['ZNb', 'ZNa']);
   });
 

@@ -1,9 +1,9 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { authenticate, hashAuthToken, newTokenHash, parseBasicAuth } from '../../lambda/http/auth';
-import { authenticationRequired, internalError, toTwilioError, TwilioError } from '../../lambda/http/errors';
+import { authenticationRequired, internalError, TwilioError, toTwilioError } from '../../lambda/http/errors';
 import { baseUrlOf, urls } from '../../lambda/http/urls';
 import { matchRoute } from '../../lambda/routes';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
@@ -81,7 +81,9 @@ describe('error mapping', () => {
   });
 
   it('does not treat a client error such as a missing table as transient', () => {
-    expect(toTwilioError(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }), 'r').status).toBe(500);
+    expect(toTwilioError(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } }), 'r').status).toBe(
+      500,
+    );
   });
 
   it('never has type or title keys', () => {
@@ -118,8 +120,7 @@ describe('routes', () => {
 });
 
 describe('URLs', () => {
-  const event = (headers: Record<string, string>, domainName: string) =>
-    ({ headers, requestContext: { domainName } }) as unknown as APIGatewayProxyEventV2;
+  const event = (headers: Record<string, string>, domainName: string) => ({ headers, requestContext: { domainName } }) as unknown as APIGatewayProxyEventV2;
 
   it('use the configured public base URL whatever the request says', () => {
     expect(baseUrlOf(event({ 'x-forwarded-proto': 'http' }, 'evil.example'), 'https://api.example.com')).toBe('https://api.example.com');
@@ -131,6 +132,8 @@ describe('URLs', () => {
   });
 
   it('put paging parameters in the query', () => {
-    expect(urls.buildsPage('http://h', 'ZS1', { pageSize: 3, page: 2, pageToken: 'PAZB1' })).toBe('http://h/v1/Services/ZS1/Builds?PageSize=3&Page=2&PageToken=PAZB1');
+    expect(urls.buildsPage('http://h', 'ZS1', { pageSize: 3, page: 2, pageToken: 'PAZB1' })).toBe(
+      'http://h/v1/Services/ZS1/Builds?PageSize=3&Page=2&PageToken=PAZB1',
+    );
   });
 });

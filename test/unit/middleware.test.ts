@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { config } from '../../lambda/config';
-import { httpRoute, json, type ApiContext } from '../../lambda/http/middleware';
+import { type ApiContext, httpRoute, json } from '../../lambda/http/middleware';
 import { lambdaContext } from '../../local/http-adapter';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
@@ -43,7 +43,7 @@ describe('the Middy chain', () => {
     expect(result.json.body).toEqual({ A: '1', B: '2' });
   });
 
-  it('keeps every key of a form longer than node:querystring\'s 1,000-key default', async () => {
+  it("keeps every key of a form longer than node:querystring's 1,000-key default", async () => {
     const form = Array.from({ length: 1052 }, (_, i) => `AssetVersions=${i}`).join('&');
     const result = await invoke(echoForm, event(form, { base64: true }));
     expect(result.json.body.AssetVersions).toHaveLength(1052);
@@ -87,7 +87,11 @@ describe('the Middy chain', () => {
   });
 
   it('puts CORS and the request id on successes and errors alike', async () => {
-    for (const result of [await invoke(echoForm, event('A=1')), await invoke(failing, event('')), await invoke(echoForm, event('', { headers: { authorization: '' } }))]) {
+    for (const result of [
+      await invoke(echoForm, event('A=1')),
+      await invoke(failing, event('')),
+      await invoke(echoForm, event('', { headers: { authorization: '' } })),
+    ]) {
       expect(result.headers).toMatchObject({
         'Access-Control-Allow-Origin': '*',
         'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',

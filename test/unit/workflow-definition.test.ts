@@ -6,7 +6,14 @@ import { workflowInput } from '../../lambda/builds/workflow-input';
 import { MAX_BUILD_WAIT_SECONDS } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
 
-type State = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[]; Choices?: { Or: { StringEquals: string }[]; Next: string }[] };
+type State = {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Choices?: { Or: { StringEquals: string }[]; Next: string }[];
+};
 const definition = renderWorkflowDefinition({ TableName: 'builds', BuildWaitSeconds: '10' });
 const states = definition.States as Record<string, State>;
 
@@ -68,7 +75,9 @@ describe('the build workflow definition', () => {
     type Retrier = { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number; MaxDelaySeconds: number };
     const worstRetries = (state: string) => {
       const retrier = (states[state]!.Retry as unknown as Retrier[])[0]!;
-      return Array.from({ length: retrier.MaxAttempts }, (_, k) => Math.min(retrier.MaxDelaySeconds, retrier.IntervalSeconds * retrier.BackoffRate ** k)).reduce((a, b) => a + b, 0);
+      return Array.from({ length: retrier.MaxAttempts }, (_, k) =>
+        Math.min(retrier.MaxDelaySeconds, retrier.IntervalSeconds * retrier.BackoffRate ** k),
+      ).reduce((a, b) => a + b, 0);
     };
     const timeout = definition.TimeoutSeconds as number;
     expect(timeout).toBeLessThanOrEqual(300);
