@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_CONTENT_BYTES } from './domain/limits';
+
 /** Runtime configuration of the handlers, read once per cold start from the environment. */
 export interface Config {
   tableName: string;
@@ -10,6 +12,15 @@ export interface Config {
   maxBodyBytes: number;
   /** Builds an account may create per clock hour; 0 turns the limit off. Twilio documents 100. */
   rateLimitBuildsPerHour: number;
+  /** The S3 bucket of version content. */
+  contentBucket: string;
+  /** An S3-compatible endpoint (the local S3 server); unset on AWS. */
+  s3Endpoint: string | undefined;
+  /**
+   * The largest version content accepted. A Lambda invocation carries at most 6 MB and a binary
+   * body arrives base64-encoded (4/3 larger), so about 4.5 MB of content is what really arrives.
+   */
+  maxContentBytes: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
@@ -35,6 +46,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 256 * 1024),
     rateLimitBuildsPerHour: integer(env, 'RATE_LIMIT_BUILDS_PER_HOUR', 0, 0),
+    contentBucket: env.CONTENT_BUCKET || 'twilio-serverless-content',
+    s3Endpoint: env.S3_ENDPOINT || undefined,
+    maxContentBytes: integer(env, 'MAX_CONTENT_BYTES', DEFAULT_MAX_CONTENT_BYTES),
   };
 }
 

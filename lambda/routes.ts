@@ -1,9 +1,43 @@
 /**
- * The Builds API's routes, in one place: the CDK stack creates an API Gateway route and a
- * function for each, the local stack dispatches requests with `matchRoute`, and the fallback
- * handler tells 404 from 405 with it.
+ * The API's routes, in one place: the CDK stack creates an API Gateway route for each and wires
+ * it to the function named by `entry` (lambda/handlers/<entry>.ts), the local stack dispatches
+ * requests with `matchRoute`, the fallback tells 404 from 405 with it, and each function finds
+ * the operation of a request by its route key.
+ *
+ * How routes map to functions: the build routes (the hot path: creates and the status polls of
+ * every deploy) keep a small function each; the other families (services; functions and assets
+ * with their versions) share one function per family behind the route key; uploads get their own
+ * function, the one that needs a large body, more memory and s3:PutObject. README, "Routes and
+ * functions", has the measurements behind this split.
  */
 export const ROUTES = [
+  { id: 'ListService', method: 'GET', path: '/v1/Services', entry: 'services' },
+  { id: 'CreateService', method: 'POST', path: '/v1/Services', entry: 'services' },
+  { id: 'FetchService', method: 'GET', path: '/v1/Services/{Sid}', entry: 'services' },
+  { id: 'UpdateService', method: 'POST', path: '/v1/Services/{Sid}', entry: 'services' },
+  { id: 'DeleteService', method: 'DELETE', path: '/v1/Services/{Sid}', entry: 'services' },
+  { id: 'ListFunction', method: 'GET', path: '/v1/Services/{ServiceSid}/Functions', entry: 'functions' },
+  { id: 'CreateFunction', method: 'POST', path: '/v1/Services/{ServiceSid}/Functions', entry: 'functions' },
+  { id: 'FetchFunction', method: 'GET', path: '/v1/Services/{ServiceSid}/Functions/{Sid}', entry: 'functions' },
+  { id: 'UpdateFunction', method: 'POST', path: '/v1/Services/{ServiceSid}/Functions/{Sid}', entry: 'functions' },
+  { id: 'DeleteFunction', method: 'DELETE', path: '/v1/Services/{ServiceSid}/Functions/{Sid}', entry: 'functions' },
+  { id: 'ListFunctionVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions', entry: 'functions' },
+  { id: 'CreateFunctionVersion', method: 'POST', path: '/v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions', entry: 'upload-version' },
+  { id: 'FetchFunctionVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions/{Sid}', entry: 'functions' },
+  {
+    id: 'FetchFunctionVersionContent',
+    method: 'GET',
+    path: '/v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions/{Sid}/Content',
+    entry: 'functions',
+  },
+  { id: 'ListAsset', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets', entry: 'functions' },
+  { id: 'CreateAsset', method: 'POST', path: '/v1/Services/{ServiceSid}/Assets', entry: 'functions' },
+  { id: 'FetchAsset', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets/{Sid}', entry: 'functions' },
+  { id: 'UpdateAsset', method: 'POST', path: '/v1/Services/{ServiceSid}/Assets/{Sid}', entry: 'functions' },
+  { id: 'DeleteAsset', method: 'DELETE', path: '/v1/Services/{ServiceSid}/Assets/{Sid}', entry: 'functions' },
+  { id: 'ListAssetVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions', entry: 'functions' },
+  { id: 'CreateAssetVersion', method: 'POST', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions', entry: 'upload-version' },
+  { id: 'FetchAssetVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions/{Sid}', entry: 'functions' },
   { id: 'CreateBuild', method: 'POST', path: '/v1/Services/{ServiceSid}/Builds', entry: 'create-build' },
   { id: 'ListBuild', method: 'GET', path: '/v1/Services/{ServiceSid}/Builds', entry: 'list-builds' },
   { id: 'FetchBuild', method: 'GET', path: '/v1/Services/{ServiceSid}/Builds/{Sid}', entry: 'fetch-build' },
@@ -12,6 +46,9 @@ export const ROUTES = [
 ] as const;
 
 export type Route = (typeof ROUTES)[number];
+export type RouteId = Route['id'];
+/** The functions the routes are served by. */
+export type FunctionEntry = Route['entry'];
 
 /** API Gateway's route key of a route, e.g. `GET /v1/Services/{ServiceSid}/Builds`. */
 export const routeKeyOf = (route: Route): string => `${route.method} ${route.path}`;

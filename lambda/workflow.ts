@@ -1,5 +1,5 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { workflowInput } from './builds/workflow-input';
+import { workflowInput } from './domain/workflow-input';
 import type { BuildItem } from './store/items';
 
 /**

@@ -10,10 +10,11 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { FALLBACK_ENTRY, ROUTES } from '../lambda/routes';
-import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
+import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
+import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
 import type { BuildsStackSettings } from './stack-config';
 import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 
@@ -38,21 +39,56 @@ export const FUNCTION_TIMEOUT = Duration.seconds(10);
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
- * The DynamoDB actions each route's handler performs, from lambda/store/builds-store.ts:
- * every route reads its context with BatchGetItem (loadContext). Create writes the build with
- * PutItem, or with a TransactWriteItems of Puts (build, idempotency record) and an Update (the
- * hourly rate counter), which IAM authorizes as PutItem and UpdateItem; it reads an
- * idempotency record and a replayed build with GetItem, and marks a build whose workflow
- * cannot start failed with UpdateItem. List Queries the service's builds; delete deletes one
- * with a conditional DeleteItem.
+ * The DynamoDB actions each function's handlers perform, from lambda/store/table-store.ts: every
+ * route reads its context with BatchGetItem (loadContext). Create Build writes the build with
+ * PutItem, or with a TransactWriteItems of Puts (build, idempotency record), which IAM authorizes
+ * as PutItem; it reads an idempotency record and a replayed build with GetItem, and marks a build
+ * whose workflow cannot start failed with UpdateItem. List routes Query; deletes use conditional
+ * DeleteItem. Services create with a TransactWriteItems of two Puts (service, unique name),
+ * resolve a unique name with GetItem, update with UpdateItem, and delete with a transaction of
+ * two Deletes, a Query of the service's partition and BatchWriteItem. Functions and assets Query
+ * the `ByParent` index for their versions and delete them with BatchWriteItem.
  */
-const TABLE_ACTIONS: Record<(typeof ROUTES)[number]['entry'], string[]> = {
+const TABLE_ACTIONS: Record<FunctionEntry, string[]> = {
+  services: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  functions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
   'fetch-build': ['dynamodb:BatchGetItem'],
   'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
   'fetch-build-status': ['dynamodb:BatchGetItem'],
 };
+
+/**
+ * The S3 actions each function performs on the content bucket (lambda/store/content-store.ts):
+ * uploads put, then untag once the item points to the object (and remove the object again when
+ * the item cannot be written); function content is
+ * read by the functions function, which also deletes the content of deleted functions and assets;
+ * deleting a service lists its prefix and deletes it.
+ */
+const CONTENT_ACTIONS: Partial<Record<FunctionEntry, { objects: string[]; bucket?: string[] }>> = {
+  services: { objects: ['s3:DeleteObject'], bucket: ['s3:ListBucket'] },
+  functions: { objects: ['s3:GetObject', 's3:DeleteObject'] },
+  'upload-version': { objects: ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject'] },
+};
+
+/** The functions that Query the `ByParent` index (a function's or asset's versions). */
+const QUERIES_BY_PARENT: readonly FunctionEntry[] = ['functions'];
+
+/** Uploads hold the content (up to 4.5 MB), its base64 text and the parsed parts at once. */
+const FUNCTION_MEMORY_OVERRIDES: Partial<Record<FunctionEntry, number>> = { 'upload-version': 512 };
+
+/** `create-build` → `CreateBuild`. */
+const pascalCase = (entry: string): string => entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 
 /** The only route that starts the build workflow (lambda/workflow.ts). */
 const STARTS_WORKFLOW = 'create-build';
@@ -90,6 +126,7 @@ export interface BuildsStackProps extends StackProps {
 /** The Builds API: one DynamoDB table, a function per route behind an HTTP API, and the build workflow. */
 export class BuildsStack extends Stack {
   readonly table: TableV2;
+  readonly contentBucket: Bucket;
   readonly stateMachine: StateMachine;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
@@ -118,31 +155,57 @@ export class BuildsStack extends Stack {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: !destroy,
       removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: PARENT_INDEX.name,
+          partitionKey: { name: PARENT_INDEX.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: PARENT_INDEX.sortKey, type: AttributeType.STRING },
+        },
+      ],
     });
 
+    this.contentBucket = this.versionContentBucket(removalPolicy);
     this.stateMachine = this.buildWorkflow(settings, removalPolicy);
 
-    for (const route of ROUTES) {
-      const fn = this.handlerFunction(route.id, route.entry, settings, removalPolicy, {
+    for (const entry of new Set(ROUTES.map((route) => route.entry))) {
+      const routes = ROUTES.filter((route) => route.entry === entry);
+      // A function of one route is named after its operation (CreateBuildFunction…), a family's after the family.
+      const functionId = routes.length === 1 ? routes[0]!.id : pascalCase(entry);
+      const content = CONTENT_ACTIONS[entry];
+      const fn = this.handlerFunction(functionId, entry, settings, removalPolicy, {
         TABLE_NAME: this.table.tableName,
         // Empty (unset) on AWS; declared so that `sam local invoke --env-vars` can point them at
         // DynamoDB Local and the local Step Functions endpoint (SAM only overrides declared ones).
         DYNAMODB_ENDPOINT: '',
         BUILD_TTL_HOURS: String(settings.buildTtlHours),
         ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
-        ...(route.entry === STARTS_WORKFLOW
+        ...(entry === STARTS_WORKFLOW
           ? {
               STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
               STEPFUNCTIONS_ENDPOINT: '',
               RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour),
             }
           : {}),
+        ...(content ? { CONTENT_BUCKET: this.contentBucket.bucketName, S3_ENDPOINT: '' } : {}),
+        ...(entry === 'upload-version' ? { MAX_CONTENT_BYTES: String(settings.maxContentBytes) } : {}),
       });
-      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[route.entry], resources: [this.table.tableArn] }));
-      if (route.entry === STARTS_WORKFLOW) {
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: TABLE_ACTIONS[entry], resources: [this.table.tableArn] }));
+      if (QUERIES_BY_PARENT.includes(entry)) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${PARENT_INDEX.name}`] }),
+        );
+      }
+      if (content) {
+        fn.addToRolePolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions: content.objects, resources: [this.contentBucket.arnForObjects('services/*')] }),
+        );
+        if (content.bucket)
+          fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: content.bucket, resources: [this.contentBucket.bucketArn] }));
+      }
+      if (entry === STARTS_WORKFLOW) {
         fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
       }
-      this.functions[route.entry] = fn;
+      this.functions[entry] = fn;
     }
     // 404, 405 and CORS preflight: no table, no workflow.
     const fallback = this.handlerFunction('Fallback', FALLBACK_ENTRY, settings, removalPolicy, {});
@@ -162,12 +225,15 @@ export class BuildsStack extends Stack {
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
+    // One integration per function, shared by its routes.
+    const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of ROUTES) {
-      const [routeResource] = this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.id}Integration`, this.functions[route.entry]!),
-      });
+      let integration = integrations.get(route.entry);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascalCase(route.entry)}Integration`, this.functions[route.entry]!);
+        integrations.set(route.entry, integration);
+      }
+      const [routeResource] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
       Validations.of(routeResource!).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
@@ -187,6 +253,7 @@ export class BuildsStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url, description: 'Base URL of the Builds API (point twilio-node or serverless-api here)' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'ContentBucketName', { value: this.contentBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
   }
 
@@ -248,6 +315,32 @@ export class BuildsStack extends Stack {
     return stateMachine;
   }
 
+  /**
+   * The bucket of version content: private (all public access blocked, bucket-owner objects, no
+   * ACLs), TLS only, SSE-S3 encrypted. Uploads tag their object `unreferenced=true` until the
+   * version item that points to it is written; a lifecycle rule expires objects still tagged so
+   * after a day, so content whose upload died before its item was written does not linger.
+   */
+  private versionContentBucket(removalPolicy: RemovalPolicy): Bucket {
+    const bucket = new Bucket(this, 'ContentBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      removalPolicy,
+      lifecycleRules: [
+        { id: 'ExpireUnreferencedContent', tagFilters: { [UNREFERENCED_TAG.key]: UNREFERENCED_TAG.value }, expiration: Duration.days(1) },
+        { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Every read and write of the bucket goes through the API, whose access logs and function logs record it; server access logs would duplicate them at extra cost.',
+    });
+    return bucket;
+  }
+
   /** One route's function: its own role (logs to its own log group), bundled from lambda/handlers/<entry>.ts. */
   private handlerFunction(
     id: string,
@@ -276,7 +369,7 @@ export class BuildsStack extends Stack {
       description: `${SERVICE_NAME} ${id} (${settings.stage})`,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: FUNCTION_MEMORY_MB,
+      memorySize: FUNCTION_MEMORY_OVERRIDES[entry as FunctionEntry] ?? FUNCTION_MEMORY_MB,
       timeout: FUNCTION_TIMEOUT,
       tracing: Tracing.ACTIVE,
       role,

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../lambda/domain/limits';
 
 /** Settings of one deployment of the Builds API, read from CDK context (`cdk synth -c name=value`). */
 export interface BuildsStackSettings {
@@ -16,6 +17,8 @@ export interface BuildsStackSettings {
   buildTtlHours: number;
   /** Builds an account may create per clock hour (Twilio documents 100); 0 turns the limit off. */
   rateLimitBuildsPerHour: number;
+  /** The largest version content an upload takes (bytes): at most what a Lambda invocation carries. */
+  maxContentBytes: number;
   /** API Gateway default-stage throttling: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -29,6 +32,7 @@ export const DEFAULT_SETTINGS: BuildsStackSettings = {
   removalPolicy: 'retain',
   buildTtlHours: 24,
   rateLimitBuildsPerHour: 100,
+  maxContentBytes: DEFAULT_MAX_CONTENT_BYTES,
   // A guard against runaway clients, not a capacity plan: @twilio-labs/serverless-api polls a
   // build's status once a second, so 50 requests/s serves dozens of concurrent deployments.
   throttleRateLimit: 50,
@@ -92,6 +96,7 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     removalPolicy,
     buildTtlHours: integerSetting('buildTtlHours', context('buildTtlHours'), DEFAULT_SETTINGS.buildTtlHours, 1, 24 * 365),
     rateLimitBuildsPerHour: integerSetting('rateLimitBuildsPerHour', context('rateLimitBuildsPerHour'), DEFAULT_SETTINGS.rateLimitBuildsPerHour, 0, 1_000_000),
+    maxContentBytes: integerSetting('maxContentBytes', context('maxContentBytes'), DEFAULT_SETTINGS.maxContentBytes, 1, DEFAULT_MAX_CONTENT_BYTES),
     throttleRateLimit,
     throttleBurstLimit,
   };

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEY } from '../lambda/store/keys';
 import { renderWorkflowDefinition } from '../lib/workflow-definition';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { startS3Local } from './s3-local';
 import { loadSeed, type Seed } from './seed';
 import { type LocalStepFunctions, startLocalStepFunctions } from './step-functions';
 import { ensureTable } from './table';
@@ -38,11 +39,26 @@ export interface LocalBackendOptions {
   retryIntervalMs?: number;
   /** Where the in-process workflow's log lines go (a failed execution's error). */
   log?: (line: Record<string, unknown>) => void;
+  /** The content bucket's name. */
+  contentBucket?: string;
+  /** A running S3-compatible endpoint holding `contentBucket`; when unset, a local S3 server is started. */
+  s3Endpoint?: string;
+  /** Keep the local S3 server's objects in this folder (default: a temporary one). */
+  s3Path?: string;
 }
+
+export const LOCAL_CONTENT_BUCKET = 'twilio-serverless-content';
 
 export interface LocalBackend {
   /** The handlers' environment: set these before importing a handler. */
-  env: { TABLE_NAME: string; DYNAMODB_ENDPOINT: string; STEPFUNCTIONS_ENDPOINT: string; STATE_MACHINE_ARN: string };
+  env: {
+    TABLE_NAME: string;
+    DYNAMODB_ENDPOINT: string;
+    STEPFUNCTIONS_ENDPOINT: string;
+    STATE_MACHINE_ARN: string;
+    CONTENT_BUCKET: string;
+    S3_ENDPOINT: string;
+  };
   dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   /** True when DynamoDB Local was started here (and is thrown away by `stop`). */
@@ -116,6 +132,14 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       );
     }
 
+    const contentBucket = options.contentBucket ?? LOCAL_CONTENT_BUCKET;
+    let s3Endpoint = options.s3Endpoint;
+    if (!s3Endpoint) {
+      const s3Local = await startS3Local({ buckets: [contentBucket], directory: options.s3Path, accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local' });
+      started.push(s3Local);
+      s3Endpoint = s3Local.endpoint;
+    }
+
     let stepFunctions: LocalStepFunctions | undefined;
     let stepFunctionsEndpoint = options.stepFunctionsEndpoint;
     let stateMachineArn = options.stateMachineArn;
@@ -135,7 +159,14 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     }
 
     return {
-      env: { TABLE_NAME: options.tableName, DYNAMODB_ENDPOINT: endpoint, STEPFUNCTIONS_ENDPOINT: stepFunctionsEndpoint, STATE_MACHINE_ARN: stateMachineArn },
+      env: {
+        TABLE_NAME: options.tableName,
+        DYNAMODB_ENDPOINT: endpoint,
+        STEPFUNCTIONS_ENDPOINT: stepFunctionsEndpoint,
+        STATE_MACHINE_ARN: stateMachineArn,
+        CONTENT_BUCKET: contentBucket,
+        S3_ENDPOINT: s3Endpoint,
+      },
       dynamoDb,
       documentClient,
       ephemeral,

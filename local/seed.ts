@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ACCOUNT_SID, SERVICE_SID, VERSION_SID } from '../lambda/builds/sid';
+import { newDomainBase } from '../lambda/domain/resources';
+import { ACCOUNT_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../lambda/domain/sid';
 import { newTokenHash } from '../lambda/http/auth';
-import { type ItemKey, keys } from '../lambda/store/keys';
+import { type ItemKey, keys, PARENT_INDEX } from '../lambda/store/keys';
 
-const FUNCTION_OR_ASSET_SID = /^ZH[0-9a-fA-F]{32}$/;
 const sid = (pattern: RegExp) => z.string().regex(pattern, { error: `must match ${pattern.source}` });
 const visibility = z.enum(['public', 'protected', 'private']);
 
@@ -84,24 +84,36 @@ export function seedItems(seed: Seed, now: Date = new Date()): SeedItem[] {
   for (const entry of seed.accounts) {
     items.push({ key: keys.account(entry.sid), fields: { sid: entry.sid, ...newTokenHash(entry.auth_token) } });
   }
+  // What the API would have set on creation, so that seeded items read like created ones.
+  const dated = { date_created: now.toISOString(), date_updated: now.toISOString() };
   seed.services.forEach((entry, index) => {
     account(entry.account_sid, `services[${index}].account_sid`);
-    items.push({ key: keys.service(entry.account_sid, entry.sid), fields: { ...entry } });
+    items.push({
+      key: keys.service(entry.account_sid, entry.sid),
+      fields: { ...entry },
+      createOnly: { include_credentials: true, ui_editable: false, domain_base: newDomainBase(entry.unique_name), ...dated },
+    });
+    items.push({ key: keys.serviceName(entry.account_sid, entry.unique_name), fields: { service_sid: entry.sid } });
   });
   seed.functions.forEach((entry, index) => {
     const owner = service(entry.service_sid, `functions[${index}].service_sid`);
-    items.push({ key: keys.function(entry.service_sid, entry.sid), fields: { ...entry, account_sid: owner.account_sid } });
+    items.push({ key: keys.function(entry.service_sid, entry.sid), fields: { ...entry, account_sid: owner.account_sid }, createOnly: dated });
   });
   seed.assets.forEach((entry, index) => {
     const owner = service(entry.service_sid, `assets[${index}].service_sid`);
-    items.push({ key: keys.asset(entry.service_sid, entry.sid), fields: { ...entry, account_sid: owner.account_sid } });
+    items.push({ key: keys.asset(entry.service_sid, entry.sid), fields: { ...entry, account_sid: owner.account_sid }, createOnly: dated });
   });
   seed.function_versions.forEach((entry, index) => {
     const parent = fn(entry.function_sid, `function_versions[${index}].function_sid`);
     const owner = service(parent.service_sid, `functions[].service_sid`);
     items.push({
       key: keys.functionVersion(parent.service_sid, entry.sid),
-      fields: { ...entry, service_sid: parent.service_sid, account_sid: owner.account_sid },
+      fields: {
+        ...entry,
+        service_sid: parent.service_sid,
+        account_sid: owner.account_sid,
+        [PARENT_INDEX.partitionKey]: keys.functionParent(entry.function_sid),
+      },
       createOnly: created,
     });
   });
@@ -110,7 +122,7 @@ export function seedItems(seed: Seed, now: Date = new Date()): SeedItem[] {
     const owner = service(parent.service_sid, `assets[].service_sid`);
     items.push({
       key: keys.assetVersion(parent.service_sid, entry.sid),
-      fields: { ...entry, service_sid: parent.service_sid, account_sid: owner.account_sid },
+      fields: { ...entry, service_sid: parent.service_sid, account_sid: owner.account_sid, [PARENT_INDEX.partitionKey]: keys.assetParent(entry.asset_sid) },
       createOnly: created,
     });
   });

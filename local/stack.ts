@@ -57,7 +57,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     Object.assign(process.env, options.env, backend.env);
     const handlers: Record<string, LambdaHttpHandler> = {};
-    for (const entry of [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY]) {
+    for (const entry of new Set([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])) {
       const module = (await import(`../lambda/handlers/${entry}.ts`)) as { handler: LambdaHttpHandler };
       handlers[entry] = module.handler;
     }

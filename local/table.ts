@@ -1,5 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
+import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
 
 /** Creates the Builds table as the CDK stack defines it (same keys, on-demand, TTL); a no-op if it exists. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -11,10 +11,21 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         AttributeDefinitions: [
           { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
+          { AttributeName: PARENT_INDEX.partitionKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEY.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: PARENT_INDEX.name,
+            KeySchema: [
+              { AttributeName: PARENT_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: PARENT_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
         ],
       }),
     );

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { newBuild } from '../lambda/builds/build';
-import { BuildsStore } from '../lambda/store/builds-store';
+import { newBuild } from '../lambda/domain/build';
 import type { BuildItem } from '../lambda/store/items';
 import { keys } from '../lambda/store/keys';
+import { TableStore } from '../lambda/store/table-store';
 import { readSeedFile } from '../local/seed';
 
 export const DEMO_SEED_FILE = fileURLToPath(new URL('../local/demo-seed.json', import.meta.url));
@@ -33,7 +33,7 @@ export function demoSids() {
  */
 export async function putExampleBuild(client: DynamoDBDocumentClient, tableName: string, now: Date = new Date()): Promise<BuildItem | undefined> {
   const demo = demoSids();
-  const found = await new BuildsStore(client, tableName).loadContext({
+  const found = await new TableStore(client, tableName).loadContext({
     accountSid: demo.account.sid,
     serviceSid: demo.serviceSid,
     functionVersionSids: [demo.functionVersionSid],

@@ -1,17 +1,35 @@
-import { BUILD_SID, SERVICE_SID } from '../builds/sid';
+import { BUILD_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../domain/sid';
 import { authenticate, type Credentials } from '../http/auth';
 import { invalidParameter, notFound } from '../http/errors';
 import type { ApiEvent } from '../http/middleware';
-import type { RequestContext } from '../store/builds-store';
 import type { BuildItem, ServiceItem } from '../store/items';
+import type { RequestContext } from '../store/table-store';
+
+const PATH_SIDS: Record<string, RegExp> = {
+  ServiceSid: SERVICE_SID,
+  FunctionSid: FUNCTION_OR_ASSET_SID,
+  AssetSid: FUNCTION_OR_ASSET_SID,
+};
+
+/**
+ * A SID from the request path, checked against its pattern: a malformed SID can only name a
+ * resource that does not exist (404). `Sid` is the route's own resource, of the given pattern.
+ */
+export function pathSid(event: ApiEvent, name: string, pattern: RegExp | undefined = PATH_SIDS[name]): string {
+  const value = event.pathParameters?.[name] ?? '';
+  if (!pattern?.test(value)) throw notFound(event.rawPath);
+  return value;
+}
 
 /** The path parameters of a Builds route; a malformed SID can only name a resource that does not exist. */
 export function buildPath(event: ApiEvent): { serviceSid: string; buildSid: string | undefined } {
-  const serviceSid = event.pathParameters?.ServiceSid ?? '';
-  const buildSid = event.pathParameters?.Sid;
-  if (!SERVICE_SID.test(serviceSid) || (buildSid !== undefined && !BUILD_SID.test(buildSid))) throw notFound(event.rawPath);
+  const serviceSid = pathSid(event, 'ServiceSid');
+  const buildSid = event.pathParameters?.Sid === undefined ? undefined : pathSid(event, 'Sid', BUILD_SID);
   return { serviceSid, buildSid };
 }
+
+/** The version SID of a version route. */
+export const versionSid = (event: ApiEvent): string => pathSid(event, 'Sid', VERSION_SID);
 
 /** 401 unless the credentials are the account's; then 404 unless the service is this account's. */
 export function authorizeService(credentials: Credentials, found: RequestContext, path: string): ServiceItem {

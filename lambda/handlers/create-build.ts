@@ -1,11 +1,12 @@
-import { newBuild, renderBuild, requireVersions } from '../builds/build';
-import { hashIdempotencyKey, hourOf, IDEMPOTENCY_WINDOW_SECONDS, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../builds/guards';
-import { createBuildBody } from '../builds/schema';
 import { config } from '../config';
+import { newBuild, requireVersions } from '../domain/build';
+import { hashIdempotencyKey, hourOf, IDEMPOTENCY_WINDOW_SECONDS, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../domain/guards';
+import { createBuildBody } from '../domain/schema';
 import { idempotencyKeyReused, notFound, tooManyRequests } from '../http/errors';
 import { type ApiEvent, httpRoute, json, logger } from '../http/middleware';
+import { renderBuild } from '../http/render';
 import { baseUrlOf } from '../http/urls';
-import { buildsStore } from '../store';
+import { tableStore } from '../store';
 import type { IdempotencyItem } from '../store/items';
 import { startBuildWorkflow } from '../workflow';
 import { authorizeService, buildPath, parsedOrThrow } from './access';
@@ -13,7 +14,7 @@ import { authorizeService, buildPath, parsedOrThrow } from './access';
 /** The answer to a request whose Idempotency-Key is already recorded: the same build, or 422. */
 async function replay(event: ApiEvent, record: IdempotencyItem, requestHash: string) {
   if (record.request_hash !== requestHash) throw idempotencyKeyReused();
-  const build = await buildsStore.getBuild(record.service_sid, record.build_sid);
+  const build = await tableStore.getBuild(record.service_sid, record.build_sid);
   if (!build) throw notFound(event.rawPath);
   return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
 }
@@ -28,7 +29,7 @@ export const handler = httpRoute(
     const parsed = createBuildBody.safeParse(event.body);
     const now = new Date();
     // One read for everything: account, service, referenced versions, idempotency record, hourly count.
-    const found = await buildsStore.loadContext({
+    const found = await tableStore.loadContext({
       accountSid,
       serviceSid,
       functionVersionSids: parsed.data?.FunctionVersions,
@@ -56,9 +57,9 @@ export const handler = httpRoute(
       ttlSeconds: config.buildTtlSeconds,
       now,
     });
-    let outcome: Awaited<ReturnType<typeof buildsStore.insertBuild>>;
+    let outcome: Awaited<ReturnType<typeof tableStore.insertBuild>>;
     try {
-      outcome = await buildsStore.insertBuild(
+      outcome = await tableStore.insertBuild(
         build,
         keyHash ? { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now } : undefined,
       );
@@ -70,7 +71,7 @@ export const handler = httpRoute(
     }
     if (outcome === 'idempotency-key-taken') {
       // A concurrent request with the same key won the race: answer with its build.
-      const record = await buildsStore.getIdempotency(accountSid, keyHash!, now);
+      const record = await tableStore.getIdempotency(accountSid, keyHash!, now);
       if (!record) throw idempotencyKeyReused();
       return replay(event, record, requestHash);
     }
@@ -80,7 +81,7 @@ export const handler = httpRoute(
     } catch (error) {
       // No 201 may name a build that cannot complete.
       logger.error('could not start the build workflow; marking the build failed', { buildSid: build.sid, error: error as Error });
-      await buildsStore.markBuildFailed(serviceSid, build.sid, 20500, 'The build workflow could not be started', new Date());
+      await tableStore.markBuildFailed(serviceSid, build.sid, 20500, 'The build workflow could not be started', new Date());
       throw error;
     }
     return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)));

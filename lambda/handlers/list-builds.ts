@@ -1,21 +1,19 @@
-import { decodePageToken, renderBuildPage } from '../builds/build';
-import { listBuildsQuery } from '../builds/schema';
 import { config } from '../config';
 import { httpRoute, json } from '../http/middleware';
-import { baseUrlOf } from '../http/urls';
-import { buildsStore } from '../store';
-import { authorizeService, buildPath, parsedOrThrow } from './access';
+import { renderBuild } from '../http/render';
+import { baseUrlOf, paths } from '../http/urls';
+import { tableStore } from '../store';
+import { collections } from '../store/table-store';
+import { authorizeService, buildPath } from './access';
+import { listPage } from './list-page';
 
 /** GET /v1/Services/{ServiceSid}/Builds (ListBuild): Twilio paging, newest first. */
 export const handler = httpRoute(async (event, context) => {
   const { serviceSid } = buildPath(event);
-  const { accountSid } = context.credentials;
-  const found = await buildsStore.loadContext({ accountSid, serviceSid });
+  const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid });
   authorizeService(context.credentials, found, event.rawPath);
-  const query = parsedOrThrow(listBuildsQuery.safeParse(event.queryStringParameters ?? {}));
-  const cursor = query.PageToken === undefined ? undefined : decodePageToken(query.PageToken);
-
-  const page = await buildsStore.listBuilds(serviceSid, query.PageSize, cursor);
-  const request = { serviceSid, pageSize: query.PageSize, page: query.Page, pageToken: query.PageToken, cursor };
-  return json(200, renderBuildPage(request, page, baseUrlOf(event, config.publicBaseUrl)));
+  return json(
+    200,
+    await listPage(event, 'builds', paths.builds(serviceSid), collections.builds(serviceSid), 'ZB', baseUrlOf(event, config.publicBaseUrl), renderBuild),
+  );
 });

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ACCOUNT_SID } from '../builds/sid';
+import { ACCOUNT_SID } from '../domain/sid';
 import type { AccountItem } from '../store/items';
 import { authenticationRequired } from './errors';
 

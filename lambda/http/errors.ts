@@ -1,3 +1,14 @@
+import {
+  AlreadyExists,
+  ContentTooLarge,
+  type DomainError,
+  IdempotencyKeyReused,
+  InvalidInput,
+  RateLimited,
+  ResourceInUse,
+  ResourceNotFound,
+} from '../domain/errors';
+
 /**
  * The Twilio error catalogue: every error this API answers with is built here, in Twilio's wire
  * shape `{code, message, more_info, status}`. No `type` or `title` keys: twilio-node would then
@@ -42,12 +53,16 @@ export const notFound = (path: string): TwilioError => new TwilioError(404, 2040
 export const methodNotAllowed = (method: string, allowed: string[]): TwilioError =>
   new TwilioError(405, 20004, `Method not allowed: ${method}`, { Allow: allowed.join(', ') });
 
+/** 409 / 20409: a unique name or key is taken, or the resource is in use (20409 follows Twilio's 20xxx pattern). */
+export const conflict = (message: string): TwilioError => new TwilioError(409, 20409, message);
+
 /** 413: the body is larger than the API accepts. */
 export const payloadTooLarge = (limitBytes: number): TwilioError =>
   new TwilioError(413, 20413, `Request body too large: at most ${limitBytes} bytes are accepted`);
 
-/** 415: the body is not a form. */
-export const unsupportedMediaType = (): TwilioError => new TwilioError(415, 20415, 'Unsupported Media Type: send application/x-www-form-urlencoded');
+/** 415: the body is not of the media type the route takes. */
+export const unsupportedMediaType = (expected = 'application/x-www-form-urlencoded'): TwilioError =>
+  new TwilioError(415, 20415, `Unsupported Media Type: send ${expected}`);
 
 /** 422: an Idempotency-Key reused with a different request. */
 export const idempotencyKeyReused = (): TwilioError => new TwilioError(422, 20422, 'Idempotency-Key has already been used with a different request');
@@ -82,15 +97,40 @@ export function isTransient(error: unknown): boolean {
   return TRANSIENT_NAMES.has(candidate.name ?? '') || TRANSIENT_CODES.has(candidate.code ?? '') || (candidate.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
+/** The one table from domain errors to Twilio errors. */
+/** What the edge knows of the request an error answers. */
+export interface ErrorRequest {
+  /** The request path, named by a 404. */
+  path?: string;
+  /** The media type the route takes, named by a 415. */
+  mediaType?: string;
+  /** The largest body or content the route takes, named by a 413. */
+  limitBytes?: number;
+}
+
+const DOMAIN_ERRORS: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainError, (error: never, request: ErrorRequest) => TwilioError]> = [
+  [InvalidInput, (error: InvalidInput) => invalidParameter(error.message)],
+  [ResourceNotFound, (error: ResourceNotFound, request) => notFound(request.path ?? error.message)],
+  [AlreadyExists, (error: AlreadyExists) => conflict(error.message)],
+  [ResourceInUse, (error: ResourceInUse) => conflict(error.message)],
+  [ContentTooLarge, (error: ContentTooLarge) => payloadTooLarge(error.limitBytes)],
+  [IdempotencyKeyReused, () => idempotencyKeyReused()],
+  [RateLimited, (error: RateLimited) => tooManyRequests(error.retryAfterSeconds, error.limit)],
+];
+
 /**
  * Maps any error thrown in a handler chain to the TwilioError to answer with: our own errors as
- * they are, Middy's HTTP errors (e.g. the body parser's 415) to their catalogue entry, transient
- * dependency failures to 503 with Retry-After, anything else to a generic 500.
+ * they are, domain errors through the table above, Middy's HTTP errors (a body parser's 415 or
+ * 413) to their catalogue entry, transient dependency failures to 503 with Retry-After, anything
+ * else to a generic 500.
  */
-export function toTwilioError(error: unknown, requestId: string): TwilioError {
+export function toTwilioError(error: unknown, requestId: string, request: ErrorRequest = {}): TwilioError {
   if (error instanceof TwilioError) return error;
+  for (const [type, toTwilio] of DOMAIN_ERRORS) if (error instanceof type) return toTwilio(error as never, request);
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  if (status === 415) return unsupportedMediaType();
+  if (status === 415) return unsupportedMediaType(request.mediaType);
+  if (status === 413 && request.limitBytes !== undefined) return payloadTooLarge(request.limitBytes);
+  if (status === 422) return invalidParameter('Invalid multipart/form-data body');
   if (isTransient(error)) return serviceUnavailable();
   return internalError(requestId);
 }

@@ -3,11 +3,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import httpCors from '@middy/http-cors';
+import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { config } from '../config';
+import { ROUTES, type RouteId, routeKeyOf } from '../routes';
 import { type Credentials, parseBasicAuth } from './auth';
-import { invalidParameter, payloadTooLarge, toTwilioError } from './errors';
+import { invalidParameter, notFound, payloadTooLarge, toTwilioError } from './errors';
 
 /** Structured JSON logs with the request id. Never given headers, bodies or tokens. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'twilio-serverless-builds' });
@@ -26,13 +28,31 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
+/** What a route takes: its handler and the kind of body it parses, if any. */
+export interface Operation {
+  handler: (event: ApiEvent, context: ApiContext) => Promise<ApiResult>;
+  /** `form`: application/x-www-form-urlencoded; `multipart`: a version upload. */
+  body?: 'form' | 'multipart';
+}
+
+interface ChainInternal {
+  operation?: Operation;
+}
+
+const MEDIA_TYPES = { form: 'application/x-www-form-urlencoded', multipart: 'multipart/form-data' } as const;
+
 /** Twilio's request id header on every response, and every error turned into a Twilio error body. */
 const twilioResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   after: (request) => {
     request.response = { ...request.response, headers: { ...request.response?.headers, 'Twilio-Request-Id': request.context.awsRequestId } };
   },
   onError: (request) => {
-    const error = toTwilioError(request.error, request.context.awsRequestId);
+    const body = (request.internal as ChainInternal).operation?.body;
+    const error = toTwilioError(request.error, request.context.awsRequestId, {
+      path: request.event.rawPath,
+      mediaType: body && MEDIA_TYPES[body],
+      limitBytes: body === 'multipart' ? config.maxContentBytes : config.maxBodyBytes,
+    });
     if (error.status >= 500) logger.error('request failed', { error: request.error as Error });
     request.response = json(error.status, error, { ...error.headers, 'Twilio-Request-Id': request.context.awsRequestId });
   },
@@ -62,9 +82,12 @@ const countPairs = (form: string): number => (form === '' ? 0 : form.split('&').
  * a complete re-parse of the rare forms longer than the parser's silent 1,000-key cut-off.
  */
 function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
+  const parser = httpUrlencodeBodyParser() as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+  const isForm = (request: ApiRequest) => (request.internal as ChainInternal).operation?.body === 'form';
   return [
     {
       before: (request: ApiRequest) => {
+        if (!isForm(request)) return;
         const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
         if (bytes > config.maxBodyBytes) throw payloadTooLarge(config.maxBodyBytes);
         const form = decodedBody(request.event);
@@ -76,7 +99,7 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
         if (pairs > QUERYSTRING_MAX_KEYS) (request.internal as FormInternal).longForm = form;
       },
     },
-    httpUrlencodeBodyParser() as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>,
+    { before: (request: ApiRequest) => (isForm(request) ? parser.before?.(request) : undefined) },
     {
       before: (request: ApiRequest) => {
         const { longForm } = request.internal as FormInternal;
@@ -87,6 +110,62 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
   ];
 }
 
+/** Multipart framing and the Path and Visibility fields, on top of the content itself. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Multipart bodies (version uploads): 413 naming the content limit when the body is larger than
+ * that limit can explain, then @middy/http-multipart-body-parser (busboy) with limits on parts,
+ * fields and the file's size (a larger file is a 413 too).
+ */
+function multipartBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  const parser = httpMultipartBodyParser({
+    busboy: { limits: { fileSize: config.maxContentBytes, files: 1, fields: 8, parts: 9, fieldSize: 4096, fieldNameSize: 64 } },
+  }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+  return {
+    before: (request: ApiRequest) => {
+      if ((request.internal as ChainInternal).operation?.body !== 'multipart') return;
+      const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
+      if (bytes > config.maxContentBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(config.maxContentBytes);
+      return parser.before?.(request);
+    },
+  };
+}
+
+const corsHeaders = () =>
+  httpCors({
+    origins: config.corsAllowedOrigins,
+    credentials: !config.corsAllowedOrigins.includes('*'),
+    methods: 'GET, POST, DELETE, OPTIONS',
+    headers: 'Authorization, Content-Type, Idempotency-Key',
+    exposeHeaders: 'Twilio-Request-Id, Retry-After, Idempotent-Replayed',
+    vary: 'Origin',
+  }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
+
+/**
+ * The one Middy chain of every function: logging context, CORS, Twilio-shaped errors, then the
+ * operation for this request (by its route key), credentials, the operation's body parsing, and
+ * the operation's handler last.
+ */
+function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: boolean) {
+  const route = middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(corsHeaders())
+    .use(twilioResponses())
+    .use({
+      before: (request: ApiRequest) => {
+        (request.internal as ChainInternal).operation = resolve(request.event);
+      },
+    });
+  if (!anonymous) route.use(requireCredentials());
+  route.use(formBody()).use(multipartBody());
+  return route.handler((event, context) => {
+    const operation = resolve(event);
+    if (!operation) throw notFound(event.rawPath);
+    return operation.handler(event, context);
+  });
+}
+
 export interface RouteOptions {
   /** The route takes an `application/x-www-form-urlencoded` body. */
   form?: boolean;
@@ -94,25 +173,21 @@ export interface RouteOptions {
   anonymous?: boolean;
 }
 
+/** One route's function: the one chain around one handler. */
+export function httpRoute(handler: Operation['handler'], options: RouteOptions = {}) {
+  const operation: Operation = { handler, ...(options.form ? { body: 'form' as const } : {}) };
+  return chain(() => operation, options.anonymous ?? false);
+}
+
 /**
- * The one Middy chain of every route: logging context, CORS, Twilio-shaped errors, credentials,
- * then (for form routes) body limits and parsing; the route's handler last.
+ * A function serving several routes (a resource family): the one chain, and the operation of
+ * each request found by its API Gateway route key in the route table.
  */
-export function httpRoute(handler: (event: ApiEvent, context: ApiContext) => Promise<ApiResult>, options: RouteOptions = {}) {
-  const chain = middy<ApiEvent, ApiResult, Error, ApiContext>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(
-      httpCors({
-        origins: config.corsAllowedOrigins,
-        credentials: !config.corsAllowedOrigins.includes('*'),
-        methods: 'GET, POST, DELETE, OPTIONS',
-        headers: 'Authorization, Content-Type, Idempotency-Key',
-        exposeHeaders: 'Twilio-Request-Id, Retry-After, Idempotent-Replayed',
-        vary: 'Origin',
-      }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>,
-    )
-    .use(twilioResponses());
-  if (!options.anonymous) chain.use(requireCredentials());
-  if (options.form) chain.use(formBody());
-  return chain.handler(handler);
+export function httpRoutes(operations: Partial<Record<RouteId, Operation>>) {
+  const byRouteKey = new Map<string, Operation>();
+  for (const route of ROUTES) {
+    const operation = operations[route.id];
+    if (operation) byRouteKey.set(routeKeyOf(route), operation);
+  }
+  return chain((event) => byRouteKey.get(event.routeKey), false);
 }

@@ -10,14 +10,40 @@ export function baseUrlOf(event: APIGatewayProxyEventV2, publicBaseUrl: string |
   return `${proto}://${event.requestContext.domainName}`;
 }
 
-/** Every URL of the Builds resource, built in one place. */
-export const urls = {
-  builds: (base: string, serviceSid: string): string => `${base}/v1/Services/${serviceSid}/Builds`,
-  build: (base: string, serviceSid: string, buildSid: string): string => `${base}/v1/Services/${serviceSid}/Builds/${buildSid}`,
-  buildStatus: (base: string, serviceSid: string, buildSid: string): string => `${base}/v1/Services/${serviceSid}/Builds/${buildSid}/Status`,
-  buildsPage: (base: string, serviceSid: string, page: { pageSize: number; page: number; pageToken?: string }): string => {
-    const query = new URLSearchParams({ PageSize: String(page.pageSize), Page: String(page.page) });
-    if (page.pageToken) query.set('PageToken', page.pageToken);
-    return `${base}/v1/Services/${serviceSid}/Builds?${query}`;
-  },
+/** Twilio's paging position of a list page. */
+export interface PagePosition {
+  pageSize: number;
+  page: number;
+  pageToken?: string;
+}
+
+const service = (serviceSid: string) => `/v1/Services/${serviceSid}`;
+const fn = (serviceSid: string, functionSid: string) => `${service(serviceSid)}/Functions/${functionSid}`;
+const asset = (serviceSid: string, assetSid: string) => `${service(serviceSid)}/Assets/${assetSid}`;
+const build = (serviceSid: string, buildSid: string) => `${service(serviceSid)}/Builds/${buildSid}`;
+
+/** Every path of the API's resources, built in one place (relative to the base URL). */
+export const paths = {
+  services: () => '/v1/Services',
+  service,
+  functions: (serviceSid: string) => `${service(serviceSid)}/Functions`,
+  function: fn,
+  functionVersions: (serviceSid: string, functionSid: string) => `${fn(serviceSid, functionSid)}/Versions`,
+  functionVersion: (serviceSid: string, functionSid: string, versionSid: string) => `${fn(serviceSid, functionSid)}/Versions/${versionSid}`,
+  functionVersionContent: (serviceSid: string, functionSid: string, versionSid: string) => `${fn(serviceSid, functionSid)}/Versions/${versionSid}/Content`,
+  assets: (serviceSid: string) => `${service(serviceSid)}/Assets`,
+  asset,
+  assetVersions: (serviceSid: string, assetSid: string) => `${asset(serviceSid, assetSid)}/Versions`,
+  assetVersion: (serviceSid: string, assetSid: string, versionSid: string) => `${asset(serviceSid, assetSid)}/Versions/${versionSid}`,
+  environments: (serviceSid: string) => `${service(serviceSid)}/Environments`,
+  builds: (serviceSid: string) => `${service(serviceSid)}/Builds`,
+  build,
+  buildStatus: (serviceSid: string, buildSid: string) => `${build(serviceSid, buildSid)}/Status`,
 };
+
+/** The URL of a list page: the collection's path with Twilio's `PageSize`, `Page` and `PageToken`. */
+export function pageUrl(base: string, collectionPath: string, position: PagePosition): string {
+  const query = new URLSearchParams({ PageSize: String(position.pageSize), Page: String(position.page) });
+  if (position.pageToken) query.set('PageToken', position.pageToken);
+  return `${base}${collectionPath}?${query}`;
+}

@@ -1,6 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
-import { BuildsStore } from './builds-store';
 import { documentClient } from './client';
+import { ContentStore } from './content-store';
+import { TableStore } from './table-store';
 
-/** The store every handler of this container uses. */
-export const buildsStore = new BuildsStore(documentClient, config.tableName);
+/** The table store every handler of this container uses. */
+export const tableStore = new TableStore(documentClient, config.tableName);
+
+let contentStoreOfContainer: ContentStore | undefined;
+
+/**
+ * The content store (S3), created on first use: only the functions that touch content pay for
+ * the S3 client at cold start. `S3_ENDPOINT` points it at the local S3 server (path-style).
+ */
+export function contentStore(): ContentStore {
+  contentStoreOfContainer ??= new ContentStore(
+    new S3Client({
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
+      maxAttempts: 3,
+    }),
+    config.contentBucket,
+  );
+  return contentStoreOfContainer;
+}

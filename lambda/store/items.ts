@@ -1,4 +1,4 @@
-import type { Runtime } from '../builds/runtime';
+import type { Runtime } from '../domain/runtime';
 
 /** The stored item shapes (snake_case, mirroring Twilio's resources). */
 export interface AccountItem {
@@ -12,12 +12,43 @@ export interface ServiceItem {
   account_sid: string;
   unique_name: string;
   friendly_name: string;
+  include_credentials: boolean;
+  ui_editable: boolean;
+  /** The unique name and a random suffix, fixed at creation: the base of the service's domains. */
+  domain_base: string;
+  date_created: string;
+  date_updated: string;
   /** Set by the workflow when a build completes: the default runtime of the next build. */
   last_completed_build_sid?: string;
   last_completed_runtime?: string;
 }
 
-export interface FunctionVersionItem {
+/** Reserves a service's unique name within its account, and resolves the name to the service. */
+export interface ServiceNameItem {
+  service_sid: string;
+}
+
+/** A function or an asset: the same shape, told apart by the key. */
+export interface FunctionItem {
+  sid: string;
+  account_sid: string;
+  service_sid: string;
+  friendly_name: string;
+  date_created: string;
+  date_updated: string;
+}
+export type AssetItem = FunctionItem;
+
+/** Where a version's content is and what it is; absent on seeded versions, whose content is empty. */
+export interface VersionContent {
+  /** The S3 object key: built from SIDs this API issued, never from anything a caller chose. */
+  object_key?: string;
+  content_type?: string;
+  size?: number;
+  sha256?: string;
+}
+
+export interface FunctionVersionItem extends VersionContent {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -27,7 +58,7 @@ export interface FunctionVersionItem {
   date_created: string;
 }
 
-export interface AssetVersionItem {
+export interface AssetVersionItem extends VersionContent {
   sid: string;
   account_sid: string;
   service_sid: string;

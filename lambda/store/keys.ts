@@ -6,6 +6,7 @@
  * |------------------------|-----------------|------------------|
  * | account                | `ACCOUNT#AC…`   | `ACCOUNT`        |
  * | service                | `ACCOUNT#AC…`   | `SERVICE#ZS…`    |
+ * | service unique name    | `ACCOUNT#AC…`   | `SERVICENAME#<lowercased name>` |
  * | function / asset       | `SERVICE#ZS…`   | `FUNCTION#ZH…` / `ASSET#ZH…`     |
  * | function / asset version | `SERVICE#ZS…` | `FVERSION#ZN…` / `AVERSION#ZN…`  |
  * | build                  | `SERVICE#ZS…`   | `BUILD#ZB…`      |
@@ -13,7 +14,10 @@
  * | builds-per-hour counter | `ACCOUNT#AC…`  | `RATE#<hour since epoch>` |
  *
  * Services live under their account, so a service of another account is simply not found.
- * Build SIDs begin with their creation time, so a Query on `BUILD#` lists them in order.
+ * SIDs begin with their creation time, so a Query on a sort-key prefix lists in creation order.
+ *
+ * Versions also carry `parent` (`FUNCTION#ZH…` / `ASSET#ZH…`), the partition key of the sparse
+ * index `ByParent` (sort key `SK`): a function's or asset's versions, in creation order.
  */
 export const TABLE_KEY = { partitionKey: 'PK', sortKey: 'SK' } as const;
 
@@ -25,11 +29,29 @@ export interface ItemKey {
   SK: string;
 }
 
+/** The tag an uploaded object carries until a version item points to it (the bucket's lifecycle rule expires such objects). */
+export const UNREFERENCED_TAG = { key: 'unreferenced', value: 'true' } as const;
+
+/** The sparse index of versions by their function or asset. */
+export const PARENT_INDEX = { name: 'ByParent', partitionKey: 'parent', sortKey: 'SK' } as const;
+
 export const BUILD_SORT_PREFIX = 'BUILD#';
+
+/** The sort-key prefix of each collection, for Queries. */
+export const SORT_PREFIX = {
+  service: 'SERVICE#',
+  function: 'FUNCTION#',
+  asset: 'ASSET#',
+  functionVersion: 'FVERSION#',
+  assetVersion: 'AVERSION#',
+  build: BUILD_SORT_PREFIX,
+} as const;
 
 export const keys = {
   account: (accountSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: 'ACCOUNT' }),
   service: (accountSid: string, serviceSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICE#${serviceSid}` }),
+  /** Unique names are compared without case: they become part of a (case-insensitive) domain name. */
+  serviceName: (accountSid: string, uniqueName: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICENAME#${uniqueName.toLowerCase()}` }),
   function: (serviceSid: string, functionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `FUNCTION#${functionSid}` }),
   asset: (serviceSid: string, assetSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `ASSET#${assetSid}` }),
   functionVersion: (serviceSid: string, versionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `FVERSION#${versionSid}` }),
@@ -37,6 +59,16 @@ export const keys = {
   build: (serviceSid: string, buildSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `${BUILD_SORT_PREFIX}${buildSid}` }),
   idempotency: (accountSid: string, keyHash: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `IDEMPOTENCY#${keyHash}` }),
   rateWindow: (accountSid: string, hour: number): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `RATE#${hour}` }),
-  /** The partition holding a service's builds (and versions). */
+  /** The S3 object key of a version's content: SIDs this API issued, never a caller's text. */
+  content: (serviceSid: string, versionSid: string): string => `services/${serviceSid}/versions/${versionSid}`,
+  /** The S3 key prefix of all of a service's content. */
+  serviceContentPrefix: (serviceSid: string): string => `services/${serviceSid}/`,
+  /** The partition holding an account's services. */
+  accountPartition: (accountSid: string): string => `ACCOUNT#${accountSid}`,
+  /** The partition holding everything of a service: functions, assets, versions, builds. */
   servicePartition: (serviceSid: string): string => `SERVICE#${serviceSid}`,
+  /** The `ByParent` partition of a function's versions. */
+  functionParent: (functionSid: string): string => `FUNCTION#${functionSid}`,
+  /** The `ByParent` partition of an asset's versions. */
+  assetParent: (assetSid: string): string => `ASSET#${assetSid}`,
 };

@@ -177,8 +177,8 @@ describe('BuildsStack with default context', () => {
     });
   });
 
-  it('grants exactly the DynamoDB actions lambda/store/builds-store.ts uses (a new command there fails this until IAM is reviewed)', () => {
-    const store = readFileSync(new URL('../../lambda/store/builds-store.ts', import.meta.url), 'utf8');
+  it('grants exactly the DynamoDB actions lambda/store/table-store.ts uses (a new command there fails this until IAM is reviewed)', () => {
+    const store = readFileSync(new URL('../../lambda/store/table-store.ts', import.meta.url), 'utf8');
     const commands = new Set([...store.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]));
     // IAM authorizes a TransactWriteItems as the Put/Update/Delete/ConditionCheck it contains.
     const transactionParts = /TransactWrite/.test([...commands].join())

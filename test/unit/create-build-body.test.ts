@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBuildBody, MAX_ASSET_VERSIONS, MAX_FUNCTION_VERSIONS } from '../../lambda/builds/schema';
+import { createBuildBody, MAX_ASSET_VERSIONS, MAX_FUNCTION_VERSIONS } from '../../lambda/domain/schema';
 
 const fv = (n: number) => `ZN${n.toString(16).padStart(32, '0')}`;
 const FV = fv(1);

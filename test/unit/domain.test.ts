@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodePageToken, encodePageToken, newBuild, renderBuild, renderBuildStatus, requireVersions, twilioDate } from '../../lambda/builds/build';
-import { resolveRuntime } from '../../lambda/builds/runtime';
-import { listBuildsQuery } from '../../lambda/builds/schema';
-import { BUILD_SID, newBuildSid } from '../../lambda/builds/sid';
-import { TwilioError } from '../../lambda/http/errors';
+import { newBuild, requireVersions } from '../../lambda/domain/build';
+import { InvalidInput } from '../../lambda/domain/errors';
+import { decodePageToken, encodePageToken } from '../../lambda/domain/paging';
+import { resolveRuntime } from '../../lambda/domain/runtime';
+import { listQuery } from '../../lambda/domain/schema';
+import { BUILD_SID, newBuildSid } from '../../lambda/domain/sid';
+import { toTwilioError } from '../../lambda/http/errors';
+import { renderBuild, renderBuildStatus, twilioDate } from '../../lambda/http/render';
 
 describe('build SIDs', () => {
   it('match ^ZB[0-9a-f]{32}$', () => {
@@ -71,8 +74,8 @@ describe('referenced versions', () => {
     } catch (thrown) {
       error = thrown;
     }
-    expect(error).toBeInstanceOf(TwilioError);
-    expect((error as TwilioError).toJSON()).toEqual({
+    expect(error).toBeInstanceOf(InvalidInput);
+    expect(toTwilioError(error, 'r').toJSON()).toEqual({
       code: 20001,
       message: 'Invalid AssetVersions: not found in this service: ZNx, ZNy',
       more_info: 'https://www.twilio.com/docs/errors/20001',
@@ -126,25 +129,25 @@ describe('paging', () => {
   const sid = `ZB${'a'.repeat(32)}`;
 
   it('round-trips page tokens in both directions', () => {
-    expect(decodePageToken(encodePageToken({ direction: 'after', sid }))).toEqual({ direction: 'after', sid });
-    expect(decodePageToken(encodePageToken({ direction: 'before', sid }))).toEqual({ direction: 'before', sid });
+    expect(decodePageToken(encodePageToken({ direction: 'after', sid }), 'ZB')).toEqual({ direction: 'after', sid });
+    expect(decodePageToken(encodePageToken({ direction: 'before', sid }), 'ZB')).toEqual({ direction: 'before', sid });
   });
 
-  it.each(['', 'PA', `PC${sid}`, `PA${sid}x`, 'PAZB123', 'garbage'])('rejects PageToken=%j with a 400', (token) => {
-    expect(() => decodePageToken(token)).toThrow(expect.objectContaining({ status: 400, code: 20001, message: expect.stringMatching(/PageToken/) }));
+  it.each(['', 'PA', `PC${sid}`, `PA${sid}x`, 'PAZB123', 'garbage', `PAZS${'a'.repeat(32)}`])('rejects PageToken=%j as invalid input', (token) => {
+    expect(() => decodePageToken(token, 'ZB')).toThrow(expect.objectContaining({ name: 'InvalidInput', message: expect.stringMatching(/PageToken/) }));
   });
 
   it('defaults PageSize to 50 and Page to 0', () => {
-    expect(listBuildsQuery.parse({})).toEqual({ PageSize: 50, Page: 0 });
+    expect(listQuery.parse({})).toEqual({ PageSize: 50, Page: 0 });
   });
 
   it.each(['0', '1001', '-1', '2.5', 'abc', ''])('rejects PageSize=%j', (pageSize) => {
-    const result = listBuildsQuery.safeParse({ PageSize: pageSize });
+    const result = listQuery.safeParse({ PageSize: pageSize });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('Invalid PageSize: must be an integer from 1 to 1000');
   });
 
   it.each(['-1', 'x', '1.5'])('rejects Page=%j', (page) => {
-    expect(listBuildsQuery.safeParse({ Page: page }).error?.issues[0]?.message).toBe('Invalid Page: must be a non-negative integer');
+    expect(listQuery.safeParse({ Page: page }).error?.issues[0]?.message).toBe('Invalid Page: must be a non-negative integer');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashIdempotencyKey, hourOf, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../../lambda/builds/guards';
-import { createBuildBody } from '../../lambda/builds/schema';
+import { hashIdempotencyKey, hourOf, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../../lambda/domain/guards';
+import { createBuildBody } from '../../lambda/domain/schema';
 
 const FV = `ZN${'1'.repeat(32)}`;
 const body = (form: Record<string, unknown>) => createBuildBody.parse(form);

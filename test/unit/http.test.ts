@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { authenticate, hashAuthToken, newTokenHash, parseBasicAuth } from '../../lambda/http/auth';
 import { authenticationRequired, internalError, TwilioError, toTwilioError } from '../../lambda/http/errors';
-import { baseUrlOf, urls } from '../../lambda/http/urls';
+import { baseUrlOf, pageUrl, paths } from '../../lambda/http/urls';
 import { matchRoute } from '../../lambda/routes';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
@@ -132,7 +132,7 @@ describe('URLs', () => {
   });
 
   it('put paging parameters in the query', () => {
-    expect(urls.buildsPage('http://h', 'ZS1', { pageSize: 3, page: 2, pageToken: 'PAZB1' })).toBe(
+    expect(pageUrl('http://h', paths.builds('ZS1'), { pageSize: 3, page: 2, pageToken: 'PAZB1' })).toBe(
       'http://h/v1/Services/ZS1/Builds?PageSize=3&Page=2&PageToken=PAZB1',
     );
   });

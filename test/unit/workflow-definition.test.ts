@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { RETIRED_RUNTIMES } from '../../lambda/builds/runtime';
-import { workflowInput } from '../../lambda/builds/workflow-input';
+import { RETIRED_RUNTIMES } from '../../lambda/domain/runtime';
+import { workflowInput } from '../../lambda/domain/workflow-input';
 import { MAX_BUILD_WAIT_SECONDS } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
 

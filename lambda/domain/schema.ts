@@ -94,8 +94,8 @@ export type CreateBuildRequest = z.output<typeof createBuildBody>;
 const PAGE_SIZE_ERROR = 'Invalid PageSize: must be an integer from 1 to 1000';
 const PAGE_ERROR = 'Invalid Page: must be a non-negative integer';
 
-/** Twilio's paging parameters of a list request. */
-export const listBuildsQuery = z.object({
+/** Twilio's paging parameters of every list request. */
+export const listQuery = z.object({
   PageSize: z._default(
     z.coerce
       .number({ error: PAGE_SIZE_ERROR })
@@ -105,3 +105,71 @@ export const listBuildsQuery = z.object({
   Page: z._default(z.coerce.number({ error: PAGE_ERROR }).check(z.int({ error: PAGE_ERROR }), z.gte(0, { error: PAGE_ERROR })), 0),
   PageToken: z.optional(z.string()),
 });
+
+/** A required (or optional) text parameter of at most `max` characters; messages name it. */
+const text = (parameter: string, max: number) =>
+  z
+    .string({ error: `Missing required parameter ${parameter}` })
+    .check(
+      z.minLength(1, { error: `Missing required parameter ${parameter}` }),
+      z.maxLength(max, { error: `Invalid ${parameter}: at most ${max} characters` }),
+    );
+
+/** A form boolean as Twilio reads it: `true` or `false`, in any case. */
+const formBoolean = (parameter: string) =>
+  z.pipe(
+    z.string().check(z.regex(/^(true|false)$/i, { error: `Invalid ${parameter}: must be true or false` })),
+    z.transform((value) => value.toLowerCase() === 'true'),
+  );
+
+/** Services' unique names become part of a domain name: letters, digits and dashes. */
+export const SERVICE_UNIQUE_NAME = /^[A-Za-z0-9-]+$/;
+
+/** The Create Service form. */
+export const createServiceBody = z.object({
+  UniqueName: text('UniqueName', 50).check(z.regex(SERVICE_UNIQUE_NAME, { error: 'Invalid UniqueName: use only letters, digits and dashes' })),
+  FriendlyName: text('FriendlyName', 255),
+  IncludeCredentials: z._default(formBoolean('IncludeCredentials'), true),
+  UiEditable: z._default(formBoolean('UiEditable'), false),
+});
+export type CreateServiceRequest = z.output<typeof createServiceBody>;
+
+/** The Update Service form: every parameter optional. */
+export const updateServiceBody = z.object({
+  FriendlyName: z.optional(text('FriendlyName', 255)),
+  IncludeCredentials: z.optional(formBoolean('IncludeCredentials')),
+  UiEditable: z.optional(formBoolean('UiEditable')),
+});
+export type UpdateServiceRequest = z.output<typeof updateServiceBody>;
+
+/** The Create and Update forms of Functions and Assets. */
+export const friendlyNameBody = z.object({ FriendlyName: text('FriendlyName', 255) });
+
+export const VISIBILITIES = ['public', 'protected', 'private'] as const;
+
+/** A multipart file part, as @middy/http-multipart-body-parser delivers it. */
+const filePart = z.object({ content: z.custom<Buffer>((value) => Buffer.isBuffer(value)), mimetype: z.optional(z.string()) });
+
+/**
+ * The version upload form (multipart): `Path` (a leading `/` is added when missing), `Visibility`
+ * and `Content`, a file part with its content type (or a plain field, taken as text).
+ */
+export const uploadVersionBody = z.object({
+  Path: z.pipe(
+    z.string({ error: 'Missing required parameter Path' }).check(z.minLength(1, { error: 'Missing required parameter Path' })),
+    z.pipe(
+      z.transform((path: string) => (path.startsWith('/') ? path : `/${path}`)),
+      z.string().check(z.maxLength(255, { error: 'Invalid Path: at most 255 characters' })),
+    ),
+  ),
+  Visibility: z.enum(VISIBILITIES, { error: `Invalid Visibility: must be one of ${VISIBILITIES.join(', ')}` }),
+  Content: z.pipe(
+    z.union([filePart, z.string()], { error: 'Missing required parameter Content: send it as a file part' }),
+    z.transform((part) =>
+      typeof part === 'string'
+        ? { bytes: Buffer.from(part, 'utf8'), contentType: 'text/plain' }
+        : { bytes: part.content, contentType: part.mimetype || 'application/octet-stream' },
+    ),
+  ),
+});
+export type UploadVersionRequest = z.output<typeof uploadVersionBody>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { invalidParameter } from '../http/errors';
 import type { IdempotencyItem } from '../store/items';
+import { InvalidInput } from './errors';
 import type { CreateBuildRequest } from './schema';
 
 /** How long an Idempotency-Key is remembered. */
@@ -11,7 +11,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** The request's Idempotency-Key: absent, or 1–255 visible ASCII characters (else 400). */
 export function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) throw invalidParameter('Invalid Idempotency-Key: use 1 to 255 visible ASCII characters');
+  if (!IDEMPOTENCY_KEY.test(header)) throw new InvalidInput('Invalid Idempotency-Key: use 1 to 255 visible ASCII characters');
   return header;
 }
 

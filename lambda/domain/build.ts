@@ -1,0 +1,74 @@
+import type { AssetVersionItem, BuildItem, Dependency, FunctionVersionItem } from '../store/items';
+import { InvalidInput } from './errors';
+import { type Runtime, resolveRuntime } from './runtime';
+import { newBuildSid } from './sid';
+
+export interface NewBuildInput {
+  accountSid: string;
+  serviceSid: string;
+  functionVersions: FunctionVersionItem[];
+  assetVersions: AssetVersionItem[];
+  dependencies: Dependency[];
+  requestedRuntime: Runtime | undefined;
+  lastCompletedRuntime: string | undefined;
+  ttlSeconds: number;
+  now: Date;
+}
+
+/** What a build keeps of a version: what its rendering shows, nothing about the content. */
+const functionVersionSnapshot = ({
+  sid,
+  account_sid,
+  service_sid,
+  function_sid,
+  path,
+  visibility,
+  date_created,
+}: FunctionVersionItem): FunctionVersionItem => ({
+  sid,
+  account_sid,
+  service_sid,
+  function_sid,
+  path,
+  visibility,
+  date_created,
+});
+const assetVersionSnapshot = ({ sid, account_sid, service_sid, asset_sid, path, visibility, date_created }: AssetVersionItem): AssetVersionItem => ({
+  sid,
+  account_sid,
+  service_sid,
+  asset_sid,
+  path,
+  visibility,
+  date_created,
+});
+
+/** The item of a build that has just been asked for: status `building`, expiring after the TTL. */
+export function newBuild(input: NewBuildInput): BuildItem {
+  const created = input.now.toISOString();
+  return {
+    sid: newBuildSid(input.now),
+    account_sid: input.accountSid,
+    service_sid: input.serviceSid,
+    status: 'building',
+    runtime: resolveRuntime(input.requestedRuntime, input.lastCompletedRuntime),
+    dependencies: input.dependencies,
+    function_versions: input.functionVersions.map(functionVersionSnapshot),
+    asset_versions: input.assetVersions.map(assetVersionSnapshot),
+    date_created: created,
+    date_updated: created,
+    expires_at: Math.floor(input.now.getTime() / 1000) + input.ttlSeconds,
+  };
+}
+
+/**
+ * Picks the requested versions out of what the store found, in the order asked, and rejects the
+ * request naming every SID that does not exist in the service.
+ */
+export function requireVersions<T>(parameter: string, sids: readonly string[], found: Map<string, T>): T[] {
+  const missing = sids.filter((sid) => !found.has(sid));
+  if (missing.length > 0) {
+    throw new InvalidInput(`Invalid ${parameter}: not found in this service: ${missing.join(', ')}`);
+  }
+  return [...new Set(sids)].map((sid) => found.get(sid) as T);
+}

@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+
+/** A SID of the given two-letter prefix: the prefix and 32 hex digits. */
+const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
+
+export const ACCOUNT_SID = sidPattern('AC');
+export const SERVICE_SID = sidPattern('ZS');
+/** Functions and assets share Twilio's `ZH` prefix. */
+export const FUNCTION_OR_ASSET_SID = sidPattern('ZH');
+export const VERSION_SID = sidPattern('ZN');
+export const BUILD_SID = sidPattern('ZB');
+/** Any SID this API issues or accepts: two capital letters and 32 hex digits. */
+export const ANY_SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
+
+export type SidPrefix = 'ZS' | 'ZH' | 'ZN' | 'ZB' | 'ZE' | 'ZV' | 'ZD';
+
+/**
+ * A new SID: the prefix + 12 hex digits of the creation time in milliseconds + 20 random hex
+ * digits. Time first, so that SIDs sort by creation and a Query on a sort-key prefix lists a
+ * collection in order with no extra index.
+ */
+export function newSid(prefix: SidPrefix, now: Date = new Date()): string {
+  const time = now.getTime().toString(16).padStart(12, '0');
+  return `${prefix}${time}${randomBytes(10).toString('hex')}`;
+}
+
+/** A new Build SID (see `newSid`). */
+export const newBuildSid = (now: Date = new Date()): string => newSid('ZB', now);

@@ -1,0 +1,26 @@
+import { decodePageToken } from '../domain/paging';
+import { listQuery } from '../domain/schema';
+import type { ApiEvent } from '../http/middleware';
+import { renderPage } from '../http/render';
+import { tableStore } from '../store';
+import type { Collection } from '../store/table-store';
+import { parsedOrThrow } from './access';
+
+/**
+ * One page of any list route, in Twilio's envelope under `key`: paging parameters checked (400
+ * naming the bad one), one Query, each item rendered. The caller has authorized the collection.
+ */
+export async function listPage<T extends { sid: string }, R>(
+  event: ApiEvent,
+  key: string,
+  collectionPath: string,
+  collection: Collection,
+  sidPrefix: string,
+  base: string,
+  render: (item: T, base: string) => R,
+) {
+  const query = parsedOrThrow(listQuery.safeParse(event.queryStringParameters ?? {}));
+  const cursor = query.PageToken === undefined ? undefined : decodePageToken(query.PageToken, sidPrefix);
+  const page = await tableStore.queryPage<T>(collection, query.PageSize, cursor);
+  return renderPage(key, collectionPath, { pageSize: query.PageSize, page: query.Page, pageToken: query.PageToken, cursor }, page, base, render);
+}

@@ -1,0 +1,25 @@
+import { config } from '../config';
+import { uploadVersionBody } from '../domain/schema';
+import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
+import { baseUrlOf } from '../http/urls';
+import { uploadVersion } from '../use-cases/deployables';
+import { parsedOrThrow } from './access';
+import { ASSETS, type Family, FUNCTIONS, loadDeployable } from './families';
+import { stores } from './stores';
+
+/** Twilio's upload host's POST …/Versions: a multipart body of Path, Visibility and Content → 201. */
+const upload = (family: Family) => ({
+  body: 'multipart' as const,
+  handler: async (event: ApiEvent, context: ApiContext) => {
+    const { parent } = await loadDeployable(event, context, family, family.parentParam);
+    const request = parsedOrThrow(uploadVersionBody.safeParse(event.body));
+    const version = await uploadVersion(stores, family.kind, parent, request, new Date());
+    return json(201, family.renderVersion(version, baseUrlOf(event, config.publicBaseUrl)));
+  },
+});
+
+/** POST /v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions and …/Assets/{AssetSid}/Versions. */
+export const handler = httpRoutes({
+  CreateFunctionVersion: upload(FUNCTIONS),
+  CreateAssetVersion: upload(ASSETS),
+});

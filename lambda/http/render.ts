@@ -1,0 +1,174 @@
+import { encodePageToken, type Page, type PageCursor } from '../domain/paging';
+import type { AssetVersionItem, BuildItem, FunctionItem, FunctionVersionItem, ServiceItem } from '../store/items';
+import { pageUrl, paths } from './urls';
+
+/** Twilio's timestamps: ISO 8601 in UTC without fractional seconds. */
+export function twilioDate(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
+/** The Service resource. */
+export function renderService(service: ServiceItem, base: string) {
+  const path = paths.service(service.sid);
+  return {
+    sid: service.sid,
+    account_sid: service.account_sid,
+    friendly_name: service.friendly_name,
+    unique_name: service.unique_name,
+    include_credentials: service.include_credentials,
+    ui_editable: service.ui_editable,
+    domain_base: service.domain_base,
+    date_created: twilioDate(service.date_created),
+    date_updated: twilioDate(service.date_updated),
+    url: `${base}${path}`,
+    links: {
+      environments: `${base}${paths.environments(service.sid)}`,
+      functions: `${base}${paths.functions(service.sid)}`,
+      assets: `${base}${paths.assets(service.sid)}`,
+      builds: `${base}${paths.builds(service.sid)}`,
+    },
+  };
+}
+
+const renderDeployable = (item: FunctionItem, url: string) => ({
+  sid: item.sid,
+  account_sid: item.account_sid,
+  service_sid: item.service_sid,
+  friendly_name: item.friendly_name,
+  date_created: twilioDate(item.date_created),
+  date_updated: twilioDate(item.date_updated),
+  url,
+});
+
+/** The Function resource. */
+export const renderFunction = (item: FunctionItem, base: string) => ({
+  ...renderDeployable(item, `${base}${paths.function(item.service_sid, item.sid)}`),
+  links: { function_versions: `${base}${paths.functionVersions(item.service_sid, item.sid)}` },
+});
+
+/** The Asset resource. */
+export const renderAsset = (item: FunctionItem, base: string) => ({
+  ...renderDeployable(item, `${base}${paths.asset(item.service_sid, item.sid)}`),
+  links: { asset_versions: `${base}${paths.assetVersions(item.service_sid, item.sid)}` },
+});
+
+/** The Function Version resource. */
+export function renderFunctionVersion(version: FunctionVersionItem, base: string) {
+  return {
+    sid: version.sid,
+    account_sid: version.account_sid,
+    service_sid: version.service_sid,
+    function_sid: version.function_sid,
+    path: version.path,
+    visibility: version.visibility,
+    date_created: twilioDate(version.date_created),
+    url: `${base}${paths.functionVersion(version.service_sid, version.function_sid, version.sid)}`,
+    links: { function_version_content: `${base}${paths.functionVersionContent(version.service_sid, version.function_sid, version.sid)}` },
+  };
+}
+
+/** The Asset Version resource. */
+export function renderAssetVersion(version: AssetVersionItem, base: string) {
+  return {
+    sid: version.sid,
+    account_sid: version.account_sid,
+    service_sid: version.service_sid,
+    asset_sid: version.asset_sid,
+    path: version.path,
+    visibility: version.visibility,
+    date_created: twilioDate(version.date_created),
+    url: `${base}${paths.assetVersion(version.service_sid, version.asset_sid, version.sid)}`,
+  };
+}
+
+/** The Function Version Content resource: the content as text. */
+export function renderFunctionVersionContent(version: FunctionVersionItem, content: string, base: string) {
+  return {
+    sid: version.sid,
+    account_sid: version.account_sid,
+    service_sid: version.service_sid,
+    function_sid: version.function_sid,
+    content,
+    url: `${base}${paths.functionVersionContent(version.service_sid, version.function_sid, version.sid)}`,
+  };
+}
+
+/** A build's view of a version: Twilio shows the visibility in capitals there. */
+const renderBuildVersion = ({ sid, account_sid, service_sid, path, visibility, date_created }: FunctionVersionItem | AssetVersionItem) => ({
+  sid,
+  account_sid,
+  service_sid,
+  path,
+  visibility: visibility.toUpperCase(),
+  date_created: twilioDate(date_created),
+});
+
+/** The Build resource as Twilio's API renders it. */
+export function renderBuild(build: BuildItem, base: string) {
+  return {
+    sid: build.sid,
+    account_sid: build.account_sid,
+    service_sid: build.service_sid,
+    status: build.status,
+    runtime: build.runtime,
+    dependencies: build.dependencies,
+    function_versions: build.function_versions.map((version) => ({ ...renderBuildVersion(version), function_sid: version.function_sid })),
+    asset_versions: build.asset_versions.map((version) => ({ ...renderBuildVersion(version), asset_sid: version.asset_sid })),
+    date_created: twilioDate(build.date_created),
+    date_updated: twilioDate(build.date_updated),
+    url: `${base}${paths.build(build.service_sid, build.sid)}`,
+    links: { build_status: `${base}${paths.buildStatus(build.service_sid, build.sid)}` },
+  };
+}
+
+/** The Build Status resource. */
+export function renderBuildStatus(build: BuildItem, base: string) {
+  return {
+    sid: build.sid,
+    account_sid: build.account_sid,
+    service_sid: build.service_sid,
+    status: build.status,
+    url: `${base}${paths.buildStatus(build.service_sid, build.sid)}`,
+  };
+}
+
+/** What a list request asked for. */
+export interface PageRequest {
+  pageSize: number;
+  page: number;
+  pageToken: string | undefined;
+  cursor: PageCursor | undefined;
+}
+
+/**
+ * A list page in Twilio's envelope, `{[key]: items, meta}`. `next_page_url` and
+ * `previous_page_url` are absolute and carry their own `PageToken`, so a client that follows
+ * them verbatim walks the list with no gap or duplicate.
+ */
+export function renderPage<T extends { sid: string }, R>(
+  key: string,
+  collectionPath: string,
+  request: PageRequest,
+  result: Page<T>,
+  base: string,
+  render: (item: T, base: string) => R,
+) {
+  const { pageSize, page } = request;
+  const first = result.items[0];
+  const last = result.items.at(-1);
+  const hasNext = last !== undefined && (request.cursor?.direction === 'before' || result.more);
+  const hasPrevious = first !== undefined && page > 0 && (request.cursor?.direction !== 'before' || result.more);
+  const urlOf = (pageNumber: number, pageToken?: string) => pageUrl(base, collectionPath, { pageSize, page: pageNumber, pageToken });
+  return {
+    [key]: result.items.map((item) => render(item, base)),
+    meta: {
+      first_page_url: urlOf(0),
+      key,
+      next_page_url: hasNext ? urlOf(page + 1, encodePageToken({ direction: 'after', sid: last.sid })) : null,
+      page,
+      page_size: pageSize,
+      previous_page_url: hasPrevious ? urlOf(page - 1, encodePageToken({ direction: 'before', sid: first.sid })) : null,
+      url: urlOf(page, request.pageToken),
+    },
+  };
+}
