@@ -141,7 +141,7 @@ describe('DELETE /v1/Services/{ServiceSid}/Builds/{Sid}', () => {
 });
 
 describe('unknown paths and methods', () => {
-  it.each(['/v1/Services', '/v2/Services/ZS11111111111111111111111111111111/Builds', '/', `/v1/Services/${SERVICE}/Builds/ZB${'0'.repeat(32)}/Logs`])(
+  it.each(['/v1/Servicez', '/v2/Services/ZS11111111111111111111111111111111/Builds', '/', `/v1/Services/${SERVICE}/Builds/ZB${'0'.repeat(32)}/Logs`])(
     'answers 404 / 20404 to GET %s',
     async (path) => {
       const response = await request(`${stack.baseUrl}${path}`);

@@ -24,7 +24,8 @@ const seed = {
   assets: [{ sid: 'ZH33333333333333333333333333333302', service_sid: SERVICE, friendly_name: 'logo' }],
   asset_versions: [{ sid: ASSET_VERSION, asset_sid: 'ZH33333333333333333333333333333302', path: '/logo.png', visibility: 'public' }],
 };
-const SEED_ITEMS = 6;
+/** Account, service and its unique-name reservation, function, asset and their versions. */
+const SEED_ITEMS = 7;
 
 /** `npm run seed -- …`, with DYNAMODB_ENDPOINT on the run's DynamoDB Local and no TABLE_NAME unless given. */
 const seedCli = (args: string[], env: Record<string, string> = {}) =>

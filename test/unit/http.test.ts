@@ -114,7 +114,7 @@ describe('routes', () => {
   });
 
   it('knows nothing of unknown paths (404)', () => {
-    expect(matchRoute('GET', '/v1/Services').allowedMethods).toEqual([]);
+    expect(matchRoute('GET', '/v1/Servicez').allowedMethods).toEqual([]);
     expect(matchRoute('GET', `/v1/Services/${service}/Builds/${build}/Status/x`).allowedMethods).toEqual([]);
   });
 });
