@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_CONTENT_BYTES } from './domain/limits';
+import { DEFAULT_FUNCTIONS_DOMAIN, DEFAULT_MAX_CONTENT_BYTES } from './domain/limits';
 
 /** Runtime configuration of the handlers, read once per cold start from the environment. */
 export interface Config {
@@ -21,6 +21,8 @@ export interface Config {
    * body arrives base64-encoded (4/3 larger), so about 4.5 MB of content is what really arrives.
    */
   maxContentBytes: number;
+  /** The domain environments' domain names end in (Twilio's is twil.io). */
+  functionsDomain: string;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
@@ -49,6 +51,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     contentBucket: env.CONTENT_BUCKET || 'twilio-serverless-content',
     s3Endpoint: env.S3_ENDPOINT || undefined,
     maxContentBytes: integer(env, 'MAX_CONTENT_BYTES', DEFAULT_MAX_CONTENT_BYTES),
+    functionsDomain: env.FUNCTIONS_DOMAIN || DEFAULT_FUNCTIONS_DOMAIN,
   };
 }
 

@@ -6,7 +6,8 @@
  *
  * How routes map to functions: the build routes (the hot path: creates and the status polls of
  * every deploy) keep a small function each; the other families (services; functions and assets
- * with their versions) share one function per family behind the route key; uploads get their own
+ * with their versions; environments with their variables, deployments and logs) share one
+ * function per family behind the route key; uploads get their own
  * function, the one that needs a large body, more memory and s3:PutObject. README, "Routes and
  * functions", has the measurements behind this split.
  */
@@ -38,6 +39,20 @@ export const ROUTES = [
   { id: 'ListAssetVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions', entry: 'functions' },
   { id: 'CreateAssetVersion', method: 'POST', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions', entry: 'upload-version' },
   { id: 'FetchAssetVersion', method: 'GET', path: '/v1/Services/{ServiceSid}/Assets/{AssetSid}/Versions/{Sid}', entry: 'functions' },
+  { id: 'ListEnvironment', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments', entry: 'environments' },
+  { id: 'CreateEnvironment', method: 'POST', path: '/v1/Services/{ServiceSid}/Environments', entry: 'environments' },
+  { id: 'FetchEnvironment', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{Sid}', entry: 'environments' },
+  { id: 'DeleteEnvironment', method: 'DELETE', path: '/v1/Services/{ServiceSid}/Environments/{Sid}', entry: 'environments' },
+  { id: 'ListVariable', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Variables', entry: 'environments' },
+  { id: 'CreateVariable', method: 'POST', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Variables', entry: 'environments' },
+  { id: 'FetchVariable', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Variables/{Sid}', entry: 'environments' },
+  { id: 'UpdateVariable', method: 'POST', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Variables/{Sid}', entry: 'environments' },
+  { id: 'DeleteVariable', method: 'DELETE', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Variables/{Sid}', entry: 'environments' },
+  { id: 'ListDeployment', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Deployments', entry: 'environments' },
+  { id: 'CreateDeployment', method: 'POST', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Deployments', entry: 'environments' },
+  { id: 'FetchDeployment', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Deployments/{Sid}', entry: 'environments' },
+  { id: 'ListLog', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Logs', entry: 'environments' },
+  { id: 'FetchLog', method: 'GET', path: '/v1/Services/{ServiceSid}/Environments/{EnvironmentSid}/Logs/{Sid}', entry: 'environments' },
   { id: 'CreateBuild', method: 'POST', path: '/v1/Services/{ServiceSid}/Builds', entry: 'create-build' },
   { id: 'ListBuild', method: 'GET', path: '/v1/Services/{ServiceSid}/Builds', entry: 'list-builds' },
   { id: 'FetchBuild', method: 'GET', path: '/v1/Services/{ServiceSid}/Builds/{Sid}', entry: 'fetch-build' },

@@ -30,6 +30,9 @@ export interface LocalStack {
   dynamoDbEndpoint: string;
   stepFunctionsEndpoint: string;
   stateMachineArn: string;
+  /** The S3(-compatible) endpoint holding version content, and its bucket. */
+  s3Endpoint: string;
+  contentBucket: string;
   dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
   stepFunctions: LocalStepFunctions;
@@ -76,6 +79,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoDbEndpoint: backend.env.DYNAMODB_ENDPOINT,
       stepFunctionsEndpoint: backend.env.STEPFUNCTIONS_ENDPOINT,
       stateMachineArn: backend.env.STATE_MACHINE_ARN,
+      s3Endpoint: backend.env.S3_ENDPOINT,
+      contentBucket: backend.env.CONTENT_BUCKET,
       dynamoDb: backend.dynamoDb,
       documentClient: backend.documentClient,
       stepFunctions: backend.stepFunctions!,

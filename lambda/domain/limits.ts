@@ -4,3 +4,9 @@
  * framing and the event around it, so about 4.5 MB of content is what really arrives.
  */
 export const DEFAULT_MAX_CONTENT_BYTES = 4_500_000;
+
+/**
+ * The domain environments' domain names end in when none is configured. `localhost`: every name
+ * under it resolves to this machine, so local domain names are usable as they are.
+ */
+export const DEFAULT_FUNCTIONS_DOMAIN = 'localhost';

@@ -1,6 +1,16 @@
 import { randomInt } from 'node:crypto';
-import type { AssetVersionItem, FunctionItem, FunctionVersionItem, ServiceItem } from '../store/items';
-import type { CreateServiceRequest, UploadVersionRequest } from './schema';
+import type {
+  AssetVersionItem,
+  BuildItem,
+  DeploymentItem,
+  EnvironmentItem,
+  FunctionItem,
+  FunctionVersionItem,
+  ServiceItem,
+  VariableItem,
+} from '../store/items';
+import { InvalidInput } from './errors';
+import type { CreateDeploymentRequest, CreateEnvironmentRequest, CreateServiceRequest, CreateVariableRequest, UploadVersionRequest } from './schema';
 import { newSid } from './sid';
 
 /**
@@ -70,4 +80,61 @@ export function newVersion(
     sha256: content.sha256,
   };
   return kind === 'function' ? { ...common, function_sid: parent.sid } : { ...common, asset_sid: parent.sid };
+}
+
+/**
+ * An environment's domain name: the service's domain base, the suffix when there is one, and the
+ * functions domain (`my-app-1234-dev.example.com`), as Twilio builds it with `twil.io`.
+ */
+export const environmentDomainName = (domainBase: string, suffix: string | undefined, functionsDomain: string): string =>
+  `${domainBase}${suffix ? `-${suffix.toLowerCase()}` : ''}.${functionsDomain}`;
+
+/** The item of a new environment of a service; no build until the first deployment. */
+export function newEnvironment(service: ServiceItem, request: CreateEnvironmentRequest, functionsDomain: string, now: Date): EnvironmentItem {
+  const created = now.toISOString();
+  return {
+    sid: newSid('ZE', now),
+    account_sid: service.account_sid,
+    service_sid: service.sid,
+    unique_name: request.UniqueName,
+    ...(request.DomainSuffix ? { domain_suffix: request.DomainSuffix } : {}),
+    domain_name: environmentDomainName(service.domain_base, request.DomainSuffix, functionsDomain),
+    date_created: created,
+    date_updated: created,
+  };
+}
+
+/** The item of a new variable of an environment. */
+export function newVariable(environment: EnvironmentItem, request: CreateVariableRequest, now: Date): VariableItem {
+  const created = now.toISOString();
+  return {
+    sid: newSid('ZV', now),
+    account_sid: environment.account_sid,
+    service_sid: environment.service_sid,
+    environment_sid: environment.sid,
+    key: request.Key,
+    value: request.Value,
+    date_created: created,
+    date_updated: created,
+  };
+}
+
+/**
+ * The item of a new deployment of a build into an environment; InvalidInput naming BuildSid
+ * unless the build is a completed build of the environment's service.
+ */
+export function newDeployment(environment: EnvironmentItem, build: BuildItem | undefined, request: CreateDeploymentRequest, now: Date): DeploymentItem {
+  if (!build || build.account_sid !== environment.account_sid) throw new InvalidInput(`Invalid BuildSid: ${request.BuildSid} is not a build of this service`);
+  if (build.status !== 'completed') throw new InvalidInput(`Invalid BuildSid: ${request.BuildSid} is ${build.status}; only a completed build can be deployed`);
+  const created = now.toISOString();
+  return {
+    sid: newSid('ZD', now),
+    account_sid: environment.account_sid,
+    service_sid: environment.service_sid,
+    environment_sid: environment.sid,
+    build_sid: build.sid,
+    is_plugin: request.IsPlugin,
+    date_created: created,
+    date_updated: created,
+  };
 }

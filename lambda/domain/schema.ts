@@ -173,3 +173,53 @@ export const uploadVersionBody = z.object({
   ),
 });
 export type UploadVersionRequest = z.output<typeof uploadVersionBody>;
+
+/** Environment domain suffixes become part of a domain name: letters, digits and dashes. */
+const DOMAIN_SUFFIX = /^[A-Za-z0-9-]+$/;
+
+/** The Create Environment form. */
+export const createEnvironmentBody = z.object({
+  UniqueName: text('UniqueName', 100),
+  DomainSuffix: z.optional(
+    z
+      .string()
+      .check(
+        z.maxLength(16, { error: 'Invalid DomainSuffix: at most 16 characters' }),
+        z.regex(DOMAIN_SUFFIX, { error: 'Invalid DomainSuffix: use only letters, digits and dashes' }),
+      ),
+  ),
+});
+export type CreateEnvironmentRequest = z.output<typeof createEnvironmentBody>;
+
+/** Variable values are at most 450 bytes (UTF-8), as Twilio documents. */
+const MAX_VALUE_BYTES = 450;
+const variableValue = z
+  .string({ error: 'Missing required parameter Value' })
+  .check(z.refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_VALUE_BYTES, { error: `Invalid Value: at most ${MAX_VALUE_BYTES} bytes` }));
+
+/** The Create Variable form. */
+export const createVariableBody = z.object({ Key: text('Key', 128), Value: variableValue });
+export type CreateVariableRequest = z.output<typeof createVariableBody>;
+
+/** The Update Variable form: Key, Value or both. */
+export const updateVariableBody = z.object({ Key: z.optional(text('Key', 128)), Value: z.optional(variableValue) });
+export type UpdateVariableRequest = z.output<typeof updateVariableBody>;
+
+/** The Create Deployment form. Twilio's toolkit always sends a BuildSid. */
+export const createDeploymentBody = z.object({
+  BuildSid: z
+    .string({ error: 'Missing required parameter BuildSid' })
+    .check(z.regex(/^ZB[0-9a-fA-F]{32}$/, { error: (issue) => `Invalid BuildSid: '${String(issue.input)}' is not a Build SID` })),
+  IsPlugin: z._default(formBoolean('IsPlugin'), false),
+});
+export type CreateDeploymentRequest = z.output<typeof createDeploymentBody>;
+
+const dateTime = (parameter: string) =>
+  z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), { error: `Invalid ${parameter}: expected an ISO 8601 date-time` }));
+
+/** The List Logs query: Twilio's paging and its filters. */
+export const listLogsQuery = z.extend(listQuery, {
+  FunctionSid: z.optional(z.string().check(z.regex(/^ZH[0-9a-fA-F]{32}$/, { error: 'Invalid FunctionSid: not a Function SID' }))),
+  StartDate: z.optional(dateTime('StartDate')),
+  EndDate: z.optional(dateTime('EndDate')),
+});

@@ -1,4 +1,5 @@
 import { config } from '../config';
+import { ContentTooLarge } from '../domain/errors';
 import { uploadVersionBody } from '../domain/schema';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
 import { baseUrlOf } from '../http/urls';
@@ -13,6 +14,8 @@ const upload = (family: Family) => ({
   handler: async (event: ApiEvent, context: ApiContext) => {
     const { parent } = await loadDeployable(event, context, family, family.parentParam);
     const request = parsedOrThrow(uploadVersionBody.safeParse(event.body));
+    // A file part over the limit is refused by the parser; Content sent as a plain field is checked here.
+    if (request.Content.bytes.length > config.maxContentBytes) throw new ContentTooLarge(config.maxContentBytes);
     const version = await uploadVersion(stores, family.kind, parent, request, new Date());
     return json(201, family.renderVersion(version, baseUrlOf(event, config.publicBaseUrl)));
   },

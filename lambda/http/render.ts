@@ -1,5 +1,14 @@
 import { encodePageToken, type Page, type PageCursor } from '../domain/paging';
-import type { AssetVersionItem, BuildItem, FunctionItem, FunctionVersionItem, ServiceItem } from '../store/items';
+import type {
+  AssetVersionItem,
+  BuildItem,
+  DeploymentItem,
+  EnvironmentItem,
+  FunctionItem,
+  FunctionVersionItem,
+  ServiceItem,
+  VariableItem,
+} from '../store/items';
 import { pageUrl, paths } from './urls';
 
 /** Twilio's timestamps: ISO 8601 in UTC without fractional seconds. */
@@ -90,6 +99,57 @@ export function renderFunctionVersionContent(version: FunctionVersionItem, conte
     function_sid: version.function_sid,
     content,
     url: `${base}${paths.functionVersionContent(version.service_sid, version.function_sid, version.sid)}`,
+  };
+}
+
+/** The Environment resource: `build_sid` and `domain_suffix` are null when unset, as Twilio renders them. */
+export function renderEnvironment(environment: EnvironmentItem, base: string) {
+  const { service_sid: serviceSid, sid } = environment;
+  return {
+    sid,
+    account_sid: environment.account_sid,
+    service_sid: serviceSid,
+    build_sid: environment.build_sid ?? null,
+    unique_name: environment.unique_name,
+    domain_suffix: environment.domain_suffix ?? null,
+    domain_name: environment.domain_name,
+    date_created: twilioDate(environment.date_created),
+    date_updated: twilioDate(environment.date_updated),
+    url: `${base}${paths.environment(serviceSid, sid)}`,
+    links: {
+      variables: `${base}${paths.variables(serviceSid, sid)}`,
+      deployments: `${base}${paths.deployments(serviceSid, sid)}`,
+      logs: `${base}${paths.logs(serviceSid, sid)}`,
+    },
+  };
+}
+
+/** The Variable resource. */
+export function renderVariable(variable: VariableItem, base: string) {
+  return {
+    sid: variable.sid,
+    account_sid: variable.account_sid,
+    service_sid: variable.service_sid,
+    environment_sid: variable.environment_sid,
+    key: variable.key,
+    value: variable.value,
+    date_created: twilioDate(variable.date_created),
+    date_updated: twilioDate(variable.date_updated),
+    url: `${base}${paths.variable(variable.service_sid, variable.environment_sid, variable.sid)}`,
+  };
+}
+
+/** The Deployment resource. */
+export function renderDeployment(deployment: DeploymentItem, base: string) {
+  return {
+    sid: deployment.sid,
+    account_sid: deployment.account_sid,
+    service_sid: deployment.service_sid,
+    environment_sid: deployment.environment_sid,
+    build_sid: deployment.build_sid,
+    date_created: twilioDate(deployment.date_created),
+    date_updated: twilioDate(deployment.date_updated),
+    url: `${base}${paths.deployment(deployment.service_sid, deployment.environment_sid, deployment.sid)}`,
   };
 }
 

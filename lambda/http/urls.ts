@@ -21,6 +21,7 @@ const service = (serviceSid: string) => `/v1/Services/${serviceSid}`;
 const fn = (serviceSid: string, functionSid: string) => `${service(serviceSid)}/Functions/${functionSid}`;
 const asset = (serviceSid: string, assetSid: string) => `${service(serviceSid)}/Assets/${assetSid}`;
 const build = (serviceSid: string, buildSid: string) => `${service(serviceSid)}/Builds/${buildSid}`;
+const environment = (serviceSid: string, environmentSid: string) => `${service(serviceSid)}/Environments/${environmentSid}`;
 
 /** Every path of the API's resources, built in one place (relative to the base URL). */
 export const paths = {
@@ -36,6 +37,12 @@ export const paths = {
   assetVersions: (serviceSid: string, assetSid: string) => `${asset(serviceSid, assetSid)}/Versions`,
   assetVersion: (serviceSid: string, assetSid: string, versionSid: string) => `${asset(serviceSid, assetSid)}/Versions/${versionSid}`,
   environments: (serviceSid: string) => `${service(serviceSid)}/Environments`,
+  environment,
+  variables: (serviceSid: string, environmentSid: string) => `${environment(serviceSid, environmentSid)}/Variables`,
+  variable: (serviceSid: string, environmentSid: string, variableSid: string) => `${environment(serviceSid, environmentSid)}/Variables/${variableSid}`,
+  deployments: (serviceSid: string, environmentSid: string) => `${environment(serviceSid, environmentSid)}/Deployments`,
+  deployment: (serviceSid: string, environmentSid: string, deploymentSid: string) => `${environment(serviceSid, environmentSid)}/Deployments/${deploymentSid}`,
+  logs: (serviceSid: string, environmentSid: string) => `${environment(serviceSid, environmentSid)}/Logs`,
   builds: (serviceSid: string) => `${service(serviceSid)}/Builds`,
   build,
   buildStatus: (serviceSid: string, buildSid: string) => `${build(serviceSid, buildSid)}/Status`,

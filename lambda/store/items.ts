@@ -89,6 +89,50 @@ export interface BuildItem {
   expires_at: number;
   error_code?: number;
   error_message?: string;
+  /** The environments whose current build this is: while any, the build never expires (no `expires_at`). */
+  deployed_to?: Set<string>;
+}
+
+export interface EnvironmentItem {
+  sid: string;
+  account_sid: string;
+  service_sid: string;
+  /** Absent until the first deployment. */
+  build_sid?: string;
+  unique_name: string;
+  /** Absent when the environment has none (Twilio renders null: the production environment). */
+  domain_suffix?: string;
+  domain_name: string;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface VariableItem {
+  sid: string;
+  account_sid: string;
+  service_sid: string;
+  environment_sid: string;
+  key: string;
+  /** A secret of its owner: never logged. */
+  value: string;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface DeploymentItem {
+  sid: string;
+  account_sid: string;
+  service_sid: string;
+  environment_sid: string;
+  build_sid: string;
+  is_plugin: boolean;
+  date_created: string;
+  date_updated: string;
+}
+
+/** Reserves a unique name, domain suffix or variable key within its parent. */
+export interface ReservationItem {
+  sid: string;
 }
 
 /** Remembers which build an Idempotency-Key created, and for which request. */

@@ -10,6 +10,10 @@
  * | function / asset       | `SERVICE#ZS…`   | `FUNCTION#ZH…` / `ASSET#ZH…`     |
  * | function / asset version | `SERVICE#ZS…` | `FVERSION#ZN…` / `AVERSION#ZN…`  |
  * | build                  | `SERVICE#ZS…`   | `BUILD#ZB…`      |
+ * | environment            | `SERVICE#ZS…`   | `ENVIRONMENT#ZE…` |
+ * | environment name / domain suffix | `SERVICE#ZS…` | `ENVNAME#<lowercased>` / `ENVSUFFIX#<lowercased>` |
+ * | variable / its key     | `SERVICE#ZS…`   | `VARIABLE#ZE…#ZV…` / `VARKEY#ZE…#<key>` |
+ * | deployment             | `SERVICE#ZS…`   | `DEPLOYMENT#ZE…#ZD…` |
  * | idempotency record     | `ACCOUNT#AC…`   | `IDEMPOTENCY#<sha256 of the key>` |
  * | builds-per-hour counter | `ACCOUNT#AC…`  | `RATE#<hour since epoch>` |
  *
@@ -45,6 +49,11 @@ export const SORT_PREFIX = {
   functionVersion: 'FVERSION#',
   assetVersion: 'AVERSION#',
   build: BUILD_SORT_PREFIX,
+  environment: 'ENVIRONMENT#',
+  /** Everything of one environment: its variables, their keys, its deployments. */
+  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `DEPLOYMENT#${environmentSid}#`],
+  variable: (environmentSid: string) => `VARIABLE#${environmentSid}#`,
+  deployment: (environmentSid: string) => `DEPLOYMENT#${environmentSid}#`,
 } as const;
 
 export const keys = {
@@ -57,6 +66,19 @@ export const keys = {
   functionVersion: (serviceSid: string, versionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `FVERSION#${versionSid}` }),
   assetVersion: (serviceSid: string, versionSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `AVERSION#${versionSid}` }),
   build: (serviceSid: string, buildSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `${BUILD_SORT_PREFIX}${buildSid}` }),
+  environment: (serviceSid: string, environmentSid: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `ENVIRONMENT#${environmentSid}` }),
+  environmentName: (serviceSid: string, uniqueName: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `ENVNAME#${uniqueName.toLowerCase()}` }),
+  environmentSuffix: (serviceSid: string, suffix: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `ENVSUFFIX#${suffix.toLowerCase()}` }),
+  variable: (serviceSid: string, environmentSid: string, variableSid: string): ItemKey => ({
+    PK: `SERVICE#${serviceSid}`,
+    SK: `VARIABLE#${environmentSid}#${variableSid}`,
+  }),
+  /** Variable keys are case-sensitive, as environment variables are. */
+  variableKey: (serviceSid: string, environmentSid: string, key: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `VARKEY#${environmentSid}#${key}` }),
+  deployment: (serviceSid: string, environmentSid: string, deploymentSid: string): ItemKey => ({
+    PK: `SERVICE#${serviceSid}`,
+    SK: `DEPLOYMENT#${environmentSid}#${deploymentSid}`,
+  }),
   idempotency: (accountSid: string, keyHash: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `IDEMPOTENCY#${keyHash}` }),
   rateWindow: (accountSid: string, hour: number): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `RATE#${hour}` }),
   /** The S3 object key of a version's content: SIDs this API issued, never a caller's text. */

@@ -16,12 +16,16 @@ import type {
   AssetItem,
   AssetVersionItem,
   BuildItem,
+  DeploymentItem,
+  EnvironmentItem,
   FunctionItem,
   FunctionVersionItem,
   IdempotencyItem,
   RateWindowItem,
+  ReservationItem,
   ServiceItem,
   ServiceNameItem,
+  VariableItem,
 } from './items';
 import { type ItemKey, keys, PARENT_INDEX, SORT_PREFIX, TABLE_KEY } from './keys';
 
@@ -35,6 +39,10 @@ export interface ContextQuery {
   accountSid: string;
   serviceSid?: string;
   buildSid?: string;
+  environmentSid?: string;
+  /** A variable or deployment of `environmentSid`. */
+  variableSid?: string;
+  deploymentSid?: string;
   functionSid?: string;
   assetSid?: string;
   functionVersionSids?: readonly string[];
@@ -49,6 +57,9 @@ export interface RequestContext {
   account?: AccountItem;
   service?: ServiceItem;
   build?: BuildItem;
+  environment?: EnvironmentItem;
+  variable?: VariableItem;
+  deployment?: DeploymentItem;
   function?: FunctionItem;
   asset?: AssetItem;
   functionVersions: Map<string, FunctionVersionItem>;
@@ -109,6 +120,22 @@ export const collections = {
     byParent: true,
     keyOf: (sid) => ({ ...keys.assetVersion(serviceSid, sid), [PARENT_INDEX.partitionKey]: keys.assetParent(assetSid) }),
   }),
+  environments: (serviceSid: string): Collection => ({
+    partition: keys.servicePartition(serviceSid),
+    prefix: SORT_PREFIX.environment,
+    keyOf: (sid) => ({ ...keys.environment(serviceSid, sid) }),
+  }),
+  variables: (serviceSid: string, environmentSid: string): Collection => ({
+    partition: keys.servicePartition(serviceSid),
+    prefix: SORT_PREFIX.variable(environmentSid),
+    keyOf: (sid) => ({ ...keys.variable(serviceSid, environmentSid, sid) }),
+  }),
+  deployments: (serviceSid: string, environmentSid: string): Collection => ({
+    partition: keys.servicePartition(serviceSid),
+    prefix: SORT_PREFIX.deployment(environmentSid),
+    keyOf: (sid) => ({ ...keys.deployment(serviceSid, environmentSid, sid) }),
+    newestFirst: true,
+  }),
   builds: (serviceSid: string): Collection => ({
     partition: keys.servicePartition(serviceSid),
     prefix: SORT_PREFIX.build,
@@ -131,12 +158,16 @@ export class TableStore {
    * only beyond 100 keys, in parallel). Callers authenticate and authorize with the result.
    */
   async loadContext(query: ContextQuery): Promise<RequestContext> {
-    const { accountSid, serviceSid = '', buildSid, functionSid, assetSid, functionVersionSids = [], assetVersionSids = [] } = query;
+    const { accountSid, serviceSid = '', buildSid, environmentSid = '', variableSid, deploymentSid, functionSid, assetSid } = query;
+    const { functionVersionSids = [], assetVersionSids = [] } = query;
     const wanted = new Map<string, ItemKey>();
     const add = (key: ItemKey) => wanted.set(keyId(key), key);
     add(keys.account(accountSid));
     if (serviceSid) add(keys.service(accountSid, serviceSid));
     if (buildSid) add(keys.build(serviceSid, buildSid));
+    if (environmentSid) add(keys.environment(serviceSid, environmentSid));
+    if (variableSid) add(keys.variable(serviceSid, environmentSid, variableSid));
+    if (deploymentSid) add(keys.deployment(serviceSid, environmentSid, deploymentSid));
     if (functionSid) add(keys.function(serviceSid, functionSid));
     if (assetSid) add(keys.asset(serviceSid, assetSid));
     for (const sid of functionVersionSids) add(keys.functionVersion(serviceSid, sid));
@@ -158,6 +189,9 @@ export class TableStore {
       account: item<AccountItem>(keys.account(accountSid)),
       service: serviceSid ? item<ServiceItem>(keys.service(accountSid, serviceSid)) : undefined,
       build: buildSid ? item<BuildItem>(keys.build(serviceSid, buildSid)) : undefined,
+      environment: environmentSid ? item<EnvironmentItem>(keys.environment(serviceSid, environmentSid)) : undefined,
+      variable: variableSid ? item<VariableItem>(keys.variable(serviceSid, environmentSid, variableSid)) : undefined,
+      deployment: deploymentSid ? item<DeploymentItem>(keys.deployment(serviceSid, environmentSid, deploymentSid)) : undefined,
       function: functionSid ? item<FunctionItem>(keys.function(serviceSid, functionSid)) : undefined,
       asset: assetSid ? item<AssetItem>(keys.asset(serviceSid, assetSid)) : undefined,
       functionVersions: collect<FunctionVersionItem>(functionVersionSids, (sid) => keys.functionVersion(serviceSid, sid)),
@@ -350,22 +384,7 @@ export class TableStore {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
-    const toDelete: ItemKey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey },
-          ExpressionAttributeValues: { ':pk': keys.servicePartition(service.sid) },
-          ProjectionExpression: '#pk, #sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      toDelete.push(...((page.Items ?? []) as ItemKey[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const toDelete = await this.keysUnder(keys.servicePartition(service.sid));
     await this.batchDelete(toDelete);
     return true;
   }
@@ -386,21 +405,276 @@ export class TableStore {
     return found.flatMap((version) => (version.object_key ? [version.object_key] : []));
   }
 
-  /** Deletes a build of this account; false when there was none to delete. */
-  async deleteBuild(accountSid: string, serviceSid: string, buildSid: string): Promise<boolean> {
+  /**
+   * Writes a new environment and reserves its unique name and domain suffix in the service, in
+   * one transaction; which one is taken when another environment has it.
+   */
+  async insertEnvironment(environment: EnvironmentItem): Promise<'inserted' | 'name-taken' | 'suffix-taken'> {
+    const reservation: ReservationItem = { sid: environment.sid };
+    const puts = [
+      { Put: this.newItem(keys.environmentName(environment.service_sid, environment.unique_name), reservation) },
+      ...(environment.domain_suffix ? [{ Put: this.newItem(keys.environmentSuffix(environment.service_sid, environment.domain_suffix), reservation) }] : []),
+      { Put: this.newItem(keys.environment(environment.service_sid, environment.sid), environment) },
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: puts }));
+      return 'inserted';
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'name-taken';
+      if (environment.domain_suffix && reasons[1]?.Code === 'ConditionalCheckFailed') return 'suffix-taken';
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes an environment with its reservations (the API forgets it at once), then its
+   * variables and deployments, and lets the build it pointed to expire again if no other
+   * environment points to it. False when the account has no such environment.
+   */
+  async deleteEnvironment(environment: EnvironmentItem, buildExpiresAt: number): Promise<boolean> {
+    const { service_sid: serviceSid } = environment;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: this.ownedBy(keys.environment(serviceSid, environment.sid), environment.account_sid) },
+            { Delete: { TableName: this.tableName, Key: keys.environmentName(serviceSid, environment.unique_name) } },
+            ...(environment.domain_suffix
+              ? [{ Delete: { TableName: this.tableName, Key: keys.environmentSuffix(serviceSid, environment.domain_suffix) } }]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+    const children: ItemKey[] = [];
+    for (const prefix of SORT_PREFIX.environmentChildren(environment.sid)) children.push(...(await this.keysUnder(keys.servicePartition(serviceSid), prefix)));
+    await this.batchDelete(children);
+    if (environment.build_sid) {
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.build(serviceSid, environment.build_sid),
+            UpdateExpression: 'DELETE deployed_to :environment',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+            ExpressionAttributeValues: { ':environment': new Set([environment.sid]) },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+      await this.releaseBuild(serviceSid, environment.build_sid, buildExpiresAt);
+    }
+    return true;
+  }
+
+  /** Writes a new variable and reserves its key in the environment; `key-taken` when another variable has it. */
+  async insertVariable(variable: VariableItem): Promise<'inserted' | 'key-taken'> {
+    const reservation: ReservationItem = { sid: variable.sid };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.newItem(keys.variableKey(variable.service_sid, variable.environment_sid, variable.key), reservation) },
+            { Put: this.newItem(keys.variable(variable.service_sid, variable.environment_sid, variable.sid), variable) },
+          ],
+        }),
+      );
+      return 'inserted';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'key-taken';
+      throw error;
+    }
+  }
+
+  /**
+   * Writes a variable's new key and value; a new key moves its reservation in the same
+   * transaction. `key-taken` when another variable of the environment has the new key, `missing`
+   * when the variable is gone.
+   */
+  async updateVariable(current: VariableItem, next: VariableItem): Promise<'updated' | 'key-taken' | 'missing'> {
+    const { service_sid: serviceSid, environment_sid: environmentSid } = current;
+    const keyChanges = next.key !== current.key;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.variable(serviceSid, environmentSid, current.sid), ...next },
+                ConditionExpression: 'account_sid = :account AND #key = :key',
+                ExpressionAttributeNames: { '#key': 'key' },
+                ExpressionAttributeValues: { ':account': current.account_sid, ':key': current.key },
+              },
+            },
+            ...(keyChanges
+              ? [
+                  { Put: this.newItem(keys.variableKey(serviceSid, environmentSid, next.key), { sid: current.sid } satisfies ReservationItem) },
+                  { Delete: { TableName: this.tableName, Key: keys.variableKey(serviceSid, environmentSid, current.key) } },
+                ]
+              : []),
+          ],
+        }),
+      );
+      return 'updated';
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'missing';
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'key-taken';
+      throw error;
+    }
+  }
+
+  /** Deletes a variable and its key reservation; false when the account has no such variable. */
+  async deleteVariable(variable: VariableItem): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: this.ownedBy(keys.variable(variable.service_sid, variable.environment_sid, variable.sid), variable.account_sid) },
+            { Delete: { TableName: this.tableName, Key: keys.variableKey(variable.service_sid, variable.environment_sid, variable.key) } },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deploys a build into an environment in one transaction: the deployment is written, the
+   * environment points to the build (unless another deployment changed it meanwhile:
+   * `conflict`), the build is marked deployed there and stops expiring (unless it is no longer
+   * `completed`: `not-completed`), and the previous build is no longer deployed there. The
+   * previous build then expires again at `previousExpiresAt` if no environment points to it.
+   */
+  async deploy(environment: EnvironmentItem, deployment: DeploymentItem, previousExpiresAt: number): Promise<'deployed' | 'conflict' | 'not-completed'> {
+    const { service_sid: serviceSid } = environment;
+    const previous = environment.build_sid;
+    const here = new Set([environment.sid]);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.newItem(keys.deployment(serviceSid, environment.sid, deployment.sid), deployment) },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.environment(serviceSid, environment.sid),
+                UpdateExpression: 'SET build_sid = :build, date_updated = :now',
+                ConditionExpression: `account_sid = :account AND ${previous ? 'build_sid = :previous' : 'attribute_not_exists(build_sid)'}`,
+                ExpressionAttributeValues: {
+                  ':build': deployment.build_sid,
+                  ':now': deployment.date_created,
+                  ':account': environment.account_sid,
+                  ...(previous ? { ':previous': previous } : {}),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.build(serviceSid, deployment.build_sid),
+                UpdateExpression: 'ADD deployed_to :here REMOVE expires_at',
+                ConditionExpression: '#status = :completed',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':here': here, ':completed': 'completed' },
+              },
+            },
+            ...(previous && previous !== deployment.build_sid
+              ? [
+                  {
+                    Update: {
+                      TableName: this.tableName,
+                      Key: keys.build(serviceSid, previous),
+                      UpdateExpression: 'DELETE deployed_to :here',
+                      ConditionExpression: 'attribute_exists(#pk)',
+                      ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+                      ExpressionAttributeValues: { ':here': here },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'conflict';
+      if (reasons[2]?.Code === 'ConditionalCheckFailed') return 'not-completed';
+      throw error;
+    }
+    if (previous && previous !== deployment.build_sid) await this.releaseBuild(serviceSid, previous, previousExpiresAt);
+    return 'deployed';
+  }
+
+  /** A build no environment points to expires again (DynamoDB TTL); a no-op while one does. */
+  private async releaseBuild(serviceSid: string, buildSid: string, expiresAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.build(serviceSid, buildSid),
+          UpdateExpression: 'SET expires_at = :expires',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(deployed_to)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: { ':expires': expiresAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** The keys of every item of a partition under a sort-key prefix. */
+  private async keysUnder(partition: string, prefix?: string): Promise<ItemKey[]> {
+    const found: ItemKey[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: prefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey },
+          ExpressionAttributeValues: { ':pk': partition, ...(prefix ? { ':prefix': prefix } : {}) },
+          ProjectionExpression: '#pk, #sk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((page.Items ?? []) as ItemKey[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found;
+  }
+
+  /**
+   * Deletes a build of this account unless an environment points to it: `missing` when there is
+   * no such build, `deployed` when it is some environment's current build (nothing is deleted).
+   */
+  async deleteBuild(accountSid: string, serviceSid: string, buildSid: string): Promise<'deleted' | 'missing' | 'deployed'> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.build(serviceSid, buildSid),
-          ConditionExpression: 'account_sid = :account',
+          ConditionExpression: 'account_sid = :account AND attribute_not_exists(deployed_to)',
           ExpressionAttributeValues: { ':account': accountSid },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return 'deleted';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = error.Item as { account_sid?: { S?: string }; deployed_to?: unknown } | undefined;
+      return old?.account_sid?.S === accountSid && old.deployed_to ? 'deployed' : 'missing';
     }
   }
 

@@ -1,0 +1,70 @@
+import { AlreadyExists, InvalidInput, ResourceNotFound } from '../domain/errors';
+import { newDeployment, newEnvironment, newVariable } from '../domain/resources';
+import type { CreateDeploymentRequest, CreateEnvironmentRequest, CreateVariableRequest, UpdateVariableRequest } from '../domain/schema';
+import type { BuildItem, DeploymentItem, EnvironmentItem, ServiceItem, VariableItem } from '../store/items';
+import type { TableStore } from '../store/table-store';
+
+/** What these use cases need of the table. */
+export type EnvironmentTable = Pick<TableStore, 'insertEnvironment' | 'deleteEnvironment' | 'insertVariable' | 'updateVariable' | 'deleteVariable' | 'deploy'>;
+
+/** Creates an environment; AlreadyExists when the service has one of the same unique name or domain suffix. */
+export async function createEnvironment(
+  table: EnvironmentTable,
+  service: ServiceItem,
+  request: CreateEnvironmentRequest,
+  functionsDomain: string,
+  now: Date,
+): Promise<EnvironmentItem> {
+  const environment = newEnvironment(service, request, functionsDomain, now);
+  const outcome = await table.insertEnvironment(environment);
+  if (outcome === 'name-taken') throw new AlreadyExists(`Environment with UniqueName '${request.UniqueName}' already exists`);
+  if (outcome === 'suffix-taken') throw new AlreadyExists(`Environment with DomainSuffix '${request.DomainSuffix}' already exists`);
+  return environment;
+}
+
+/** Deletes an environment, its variables and deployments; its build expires after `buildTtlSeconds` unless deployed elsewhere. */
+export async function deleteEnvironment(table: EnvironmentTable, environment: EnvironmentItem, buildTtlSeconds: number, now: Date): Promise<void> {
+  const expiresAt = Math.floor(now.getTime() / 1000) + buildTtlSeconds;
+  if (!(await table.deleteEnvironment(environment, expiresAt))) throw new ResourceNotFound(environment.sid);
+}
+
+/** Creates a variable; AlreadyExists when the environment has one of the same key. */
+export async function createVariable(table: EnvironmentTable, environment: EnvironmentItem, request: CreateVariableRequest, now: Date): Promise<VariableItem> {
+  const variable = newVariable(environment, request, now);
+  if ((await table.insertVariable(variable)) === 'key-taken') throw new AlreadyExists(`Variable with Key '${request.Key}' already exists`);
+  return variable;
+}
+
+/** Changes a variable's key, value or both; AlreadyExists when another variable has the new key. */
+export async function updateVariable(table: EnvironmentTable, current: VariableItem, request: UpdateVariableRequest, now: Date): Promise<VariableItem> {
+  const next: VariableItem = { ...current, key: request.Key ?? current.key, value: request.Value ?? current.value, date_updated: now.toISOString() };
+  const outcome = await table.updateVariable(current, next);
+  if (outcome === 'key-taken') throw new AlreadyExists(`Variable with Key '${next.key}' already exists`);
+  if (outcome === 'missing') throw new ResourceNotFound(current.sid);
+  return next;
+}
+
+/** Deletes a variable. */
+export async function deleteVariable(table: EnvironmentTable, variable: VariableItem): Promise<void> {
+  if (!(await table.deleteVariable(variable))) throw new ResourceNotFound(variable.sid);
+}
+
+/**
+ * Deploys a completed build of the service into an environment: the environment's `build_sid`
+ * becomes the build, which then never expires while deployed; the build it replaces expires
+ * after `buildTtlSeconds` unless another environment still points to it.
+ */
+export async function deploy(
+  table: EnvironmentTable,
+  environment: EnvironmentItem,
+  build: BuildItem | undefined,
+  request: CreateDeploymentRequest,
+  buildTtlSeconds: number,
+  now: Date,
+): Promise<DeploymentItem> {
+  const deployment = newDeployment(environment, build, request, now);
+  const outcome = await table.deploy(environment, deployment, Math.floor(now.getTime() / 1000) + buildTtlSeconds);
+  if (outcome === 'conflict') throw new AlreadyExists(`Environment ${environment.sid} was changed by another deployment: retry`);
+  if (outcome === 'not-completed') throw new InvalidInput(`Invalid BuildSid: ${request.BuildSid} is not a completed build of this service`);
+  return deployment;
+}
