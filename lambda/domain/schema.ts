@@ -1,7 +1,7 @@
 import validatePackageName from 'validate-npm-package-name';
 import * as z from 'zod/mini';
 import { RUNTIMES } from './runtime';
-import { VERSION_SID } from './sid';
+import { SERVICE_SID, VERSION_SID } from './sid';
 
 /** Twilio's documented limits per build. */
 export const MAX_FUNCTION_VERSIONS = 50;
@@ -127,7 +127,11 @@ export const SERVICE_UNIQUE_NAME = /^[A-Za-z0-9-]+$/;
 
 /** The Create Service form. */
 export const createServiceBody = z.object({
-  UniqueName: text('UniqueName', 50).check(z.regex(SERVICE_UNIQUE_NAME, { error: 'Invalid UniqueName: use only letters, digits and dashes' })),
+  UniqueName: text('UniqueName', 50).check(
+    z.regex(SERVICE_UNIQUE_NAME, { error: 'Invalid UniqueName: use only letters, digits and dashes' }),
+    // A path names a service by SID or unique name: a name shaped like a SID could never be reached.
+    z.refine((name) => !SERVICE_SID.test(name), { error: 'Invalid UniqueName: must not have the form of a Service SID' }),
+  ),
   FriendlyName: text('FriendlyName', 255),
   IncludeCredentials: z._default(formBoolean('IncludeCredentials'), true),
   UiEditable: z._default(formBoolean('UiEditable'), false),

@@ -22,5 +22,7 @@ export async function listPage<T extends { sid: string }, R>(
   const query = parsedOrThrow(listQuery.safeParse(event.queryStringParameters ?? {}));
   const cursor = query.PageToken === undefined ? undefined : decodePageToken(query.PageToken, sidPrefix);
   const page = await tableStore.queryPage<T>(collection, query.PageSize, cursor);
-  return renderPage(key, collectionPath, { pageSize: query.PageSize, page: query.Page, pageToken: query.PageToken, cursor }, page, base, render);
+  // Without a PageToken the page is the first, whatever `Page` says: `Page` only labels a token's page.
+  const pageNumber = cursor ? query.Page : 0;
+  return renderPage(key, collectionPath, { pageSize: query.PageSize, page: pageNumber, pageToken: query.PageToken, cursor }, page, base, render);
 }

@@ -1,0 +1,67 @@
+import { type ClientConfig, createGotClient, TwilioServerlessApiClient } from '@twilio-labs/serverless-api';
+import { matchRoute } from '../../lambda/routes';
+import { bodyProblems, schemaProblems } from './openapi';
+
+type GotClient = ReturnType<typeof createGotClient>;
+
+/** What a toolkit client sent and what it got back, every request. */
+export interface ToolkitTraffic {
+  /** `METHOD /path?query` of every request, in order (after retries: each attempt). */
+  requests: string[];
+  /** Statuses of every response, in order. */
+  statuses: number[];
+  /** Every way a response differs from the spec's schema for its operation (closed mode). */
+  problems: string[];
+}
+
+/** Version uploads are not in the spec; their responses are the version resources. */
+const UPLOAD_SCHEMAS: Record<string, string> = {
+  CreateFunctionVersion: 'serverless.v1.service.function.function_version',
+  CreateAssetVersion: 'serverless.v1.service.asset.asset_version',
+};
+
+/**
+ * Twilio's serverless toolkit (`@twilio-labs/serverless-api`), unchanged, with only the address
+ * its HTTP client talks to moved: the toolkit builds `https://serverless.twilio.com/v1/…` and, for
+ * uploads, `https://serverless-upload.twilio.com/v1/…`, and follows absolute `next_page_url`s. A
+ * got `beforeRequest` hook on its own got instance (made by its own `createGotClient`) rewrites
+ * the scheme and host of every request to `baseUrl`, in place (got keeps the Basic credentials in
+ * the URL object). An `afterResponse` hook records the traffic and checks every response body
+ * against Twilio's OpenAPI spec.
+ */
+export function localToolkitClient(config: ClientConfig, baseUrl: string): { client: TwilioServerlessApiClient; traffic: ToolkitTraffic } {
+  const target = new URL(baseUrl);
+  const traffic: ToolkitTraffic = { requests: [], statuses: [], problems: [] };
+  const client = new TwilioServerlessApiClient(config);
+  const got = createGotClient(config).extend({
+    hooks: {
+      beforeRequest: [
+        (options) => {
+          const url = options.url as URL;
+          if (!/(^|\.)twilio\.com$/.test(url.hostname)) throw new Error(`The toolkit asked for ${url.href}, not a twilio.com URL`);
+          url.protocol = target.protocol;
+          url.host = target.host;
+          traffic.requests.push(`${options.method} ${url.pathname}${url.search}`);
+        },
+      ],
+      afterResponse: [
+        (response) => {
+          const url = new URL(response.requestUrl);
+          traffic.statuses.push(response.statusCode);
+          const route = matchRoute(response.request.options.method, url.pathname).route;
+          if (!route) {
+            traffic.problems.push(`${url.pathname}: no route`);
+          } else if (response.statusCode < 300 && response.statusCode !== 204) {
+            const body = typeof response.body === 'string' ? JSON.parse(response.body) : response.body;
+            const upload = UPLOAD_SCHEMAS[route.id];
+            const problems = upload ? schemaProblems(upload, body, { closed: true }) : bodyProblems(route.id, response.statusCode, body, { closed: true });
+            traffic.problems.push(...problems.map((problem) => `${route.id} ${problem}`));
+          }
+          return response;
+        },
+      ],
+    },
+  });
+  (client as unknown as { client: GotClient }).client = got;
+  return { client, traffic };
+}
