@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     seed,
     buildWaitSeconds,
     dynamoDbPath: process.env.DYNAMODB_PATH,
+    s3Path: process.env.S3_PATH,
   });
 
   const account = seed.accounts[0];
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
 Twilio Serverless Builds API (local) listening on ${stack.baseUrl}
   DynamoDB Local: ${stack.dynamoDbEndpoint} (table ${stack.tableName})   seed: ${seedFile}
   Step Functions: ${stack.stepFunctionsEndpoint} (${stack.stateMachineArn})   build wait: ${buildWaitSeconds} s
+  S3 (s3rver):    ${stack.s3Endpoint} (bucket ${stack.contentBucket})
 ${
   account && service
     ? `  Account SID: ${account.sid}
@@ -38,7 +40,7 @@ Create a build:
 `
     : '  (the seed has no account with a service)'
 }
-Ctrl-C stops the API and DynamoDB Local.`);
+Ctrl-C stops the API, DynamoDB Local and the S3 server.`);
 
   let stopping = false;
   const stop = async (signal: string) => {

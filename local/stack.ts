@@ -17,6 +17,8 @@ export interface LocalStackOptions {
   /** An already running DynamoDB Local; when unset, one is started in memory (or at `dynamoDbPath`). */
   dynamoDbEndpoint?: string;
   dynamoDbPath?: string;
+  /** Keep the local S3 server's objects in this folder (default: a temporary folder, removed on stop). */
+  s3Path?: string;
   /** The client the workflow's DynamoDB tasks use (tests inject faults with it). */
   workflowDynamoDb?: DynamoDBClient;
   retryIntervalMs?: number;
@@ -52,6 +54,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tableName,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     dynamoDbPath: options.dynamoDbPath,
+    s3Path: options.s3Path,
     seed: options.seed,
     buildWaitSeconds: options.buildWaitSeconds ?? 2,
     workflowDynamoDb: options.workflowDynamoDb,

@@ -58,8 +58,10 @@ describe("the README's examples, run as copied", () => {
     expect(output).toContain('404 20404 https://www.twilio.com/docs/errors/20404');
   });
 
-  it("Twilio's serverless toolkit: triggers a build and waits until it is completed", async () => {
+  it("Twilio's serverless toolkit: deploys a project to a new service and promotes it to production", async () => {
     const output = await runExample(jsExample("### Twilio's serverless toolkit"));
-    expect(output).toMatch(/^completed$/m);
+    expect(output).toMatch(/^ZS[0-9a-f]{32} ZE[0-9a-f]{32} ZB[0-9a-f]{32}$/m);
+    expect(output).toMatch(/^readme-\d+-\d{4}-dev\.localhost$/m);
+    expect(output).toMatch(/^true readme-\d+-\d{4}\.localhost$/m);
   });
 });
