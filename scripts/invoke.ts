@@ -18,7 +18,7 @@ import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../lambda/routes';
 import type { LocalBackend } from '../local/backend';
 import type { LambdaHttpHandler } from '../local/http-adapter';
 
-const ENTRIES: string[] = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
+const ENTRIES: string[] = [...new Set([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])];
 const USAGE = `Usage: npm run invoke -- <function> <event.json>
   <function>: ${ENTRIES.join(', ')} (or a route id: ${ROUTES.map((route) => route.id).join(', ')})
   e.g.  npm run invoke -- create-build events/create-build.json
