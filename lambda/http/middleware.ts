@@ -113,8 +113,8 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
 /** Multipart framing and the Path and Visibility fields, on top of the content itself. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
-/** The boundary of a multipart content type, as the parser accepts it. */
-const MULTIPART_BOUNDARY = /;\s*boundary=([A-Za-z0-9-]{1,70})/i;
+/** The boundary of a multipart content type the parser accepts (the parser's own pattern); others are its 415. */
+const MULTIPART_BOUNDARY = /^multipart\/form-data; boundary=([a-zA-Z0-9-]{1,70})(; ?charset=[\w-]+)?$/i;
 
 /**
  * True unless the body lacks its close delimiter. busboy emits an error on the file stream of a

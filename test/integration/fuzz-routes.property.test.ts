@@ -1,11 +1,25 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../lambda/routes';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT, SERVICE } from '../support/fixtures';
+import {
+  ACCOUNT,
+  ASSET,
+  ASSET_VERSIONS,
+  basicAuth,
+  FUNCTION,
+  FUNCTION_VERSIONS,
+  OTHER_ACCOUNT,
+  OTHER_FUNCTION_VERSION,
+  OTHER_SERVICE,
+  SERVICE,
+} from '../support/fixtures';
 import { startTestStack } from '../support/stack';
 
 /** A few hundred cases in `npm test`; `npm run test:load` runs this file with FUZZ_RUNS=5000. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+const BOUNDARY = 'fuzzboundary';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -19,8 +33,20 @@ const segment = fc.oneof(
   fc.constantFrom(SERVICE, `ZS${'0'.repeat(32)}`, `ZB${'0'.repeat(32)}`, 'ZB', '', '..', '%2F', '%00', '%ZZ', 'Builds', 'Status'),
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
 );
+/** What a path parameter is filled with: the seed's SIDs (both accounts'), unknown SIDs of every prefix, unique names, garbage. */
+const parameter = fc.oneof(
+  fc.constantFrom(SERVICE, OTHER_SERVICE, FUNCTION, ASSET, ...FUNCTION_VERSIONS, ...ASSET_VERSIONS, OTHER_FUNCTION_VERSION, 'main', 'other', 'MAIN'),
+  fc.constantFrom('ZS', 'ZH', 'ZN', 'ZB', 'ZE', 'ZV', 'ZD', 'NO').map((prefix) => `${prefix}${'0'.repeat(32)}`),
+  segment,
+);
+/** Every route of ROUTES with its parameters filled in: the routes added later are fuzzed too. */
+const routePath = fc.tuple(fc.constantFrom(...ROUTES), fc.array(parameter, { minLength: 4, maxLength: 4 })).map(([route, values]) => {
+  let index = 0;
+  return route.path.replace(/\{\w+\}/g, () => values[index++] ?? '');
+});
 /** Paths near the real routes (most cases) and anywhere else. */
 const path = fc.oneof(
+  { arbitrary: routePath, weight: 3 },
   fc.tuple(segment).map(([service]) => `/v1/Services/${service}/Builds`),
   fc.tuple(segment, segment).map(([service, build]) => `/v1/Services/${service}/Builds/${build}`),
   fc.tuple(segment, segment).map(([service, build]) => `/v1/Services/${service}/Builds/${build}/Status`),
@@ -33,25 +59,65 @@ const query = fc.array(
   ),
   { maxLength: 4 },
 );
+/** A multipart body of random parts (the upload routes' fields among them), sometimes cut short. */
+const multipart = fc
+  .tuple(
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('Path', 'Visibility', 'Content', 'x'),
+        fc.oneof(fc.constantFrom('/x', 'public', 'private', ''), fc.string({ maxLength: 40 })),
+        fc.boolean(),
+      ),
+      { maxLength: 4 },
+    ),
+    fc.boolean(),
+  )
+  .map(([parts, close]) => {
+    const body = parts
+      .map(
+        ([name, value, file]) =>
+          `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${file ? '; filename="f"\r\nContent-Type: text/plain' : ''}\r\n\r\n${value}\r\n`,
+      )
+      .join('');
+    return close ? `${body}--${BOUNDARY}--\r\n` : body;
+  });
 const body = fc.oneof(
   fc.constant(undefined),
   fc.string({ maxLength: 200 }),
   fc
     .array(
       fc.tuple(
-        fc.constantFrom('FunctionVersions', 'AssetVersions', 'Dependencies', 'Runtime', 'x'),
-        fc.oneof(fc.constantFrom(...FUNCTION_VERSIONS, 'node22', '[]', '"[]"'), fc.string({ maxLength: 40 })),
+        fc.constantFrom(
+          'FunctionVersions',
+          'AssetVersions',
+          'Dependencies',
+          'Runtime',
+          'UniqueName',
+          'FriendlyName',
+          'IncludeCredentials',
+          'UiEditable',
+          'DomainSuffix',
+          'Key',
+          'Value',
+          'BuildSid',
+          'x',
+        ),
+        fc.oneof(
+          fc.constantFrom(...FUNCTION_VERSIONS, 'node22', '[]', '"[]"', 'true', 'false', 'fuzz-name', `ZB${'0'.repeat(32)}`),
+          fc.string({ maxLength: 40 }),
+        ),
       ),
       { maxLength: 6 },
     )
     .map((pairs) => new URLSearchParams(pairs).toString()),
+  multipart,
 );
 const request = fc.record({
   method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD'),
   path,
   query,
   body,
-  contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', undefined),
+  contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain', `multipart/form-data; boundary=${BOUNDARY}`, undefined),
   auth: fc.constantFrom(basicAuth(ACCOUNT), basicAuth(OTHER_ACCOUNT), basicAuth({ sid: ACCOUNT.sid, auth_token: 'nope' }), 'Basic !!!', undefined),
 });
 
