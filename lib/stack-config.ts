@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { DEFAULT_MAX_CONTENT_BYTES } from '../lambda/domain/limits';
+import { DEFAULT_FUNCTIONS_DOMAIN, DEFAULT_MAX_CONTENT_BYTES } from '../lambda/domain/limits';
 
 /** Settings of one deployment of the Builds API, read from CDK context (`cdk synth -c name=value`). */
 export interface BuildsStackSettings {
@@ -19,6 +19,8 @@ export interface BuildsStackSettings {
   rateLimitBuildsPerHour: number;
   /** The largest version content an upload takes (bytes): at most what a Lambda invocation carries. */
   maxContentBytes: number;
+  /** The domain environments' domain names end in (Twilio's is twil.io): the domain that serves your functions. */
+  functionsDomain: string;
   /** API Gateway default-stage throttling: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -33,6 +35,7 @@ export const DEFAULT_SETTINGS: BuildsStackSettings = {
   buildTtlHours: 24,
   rateLimitBuildsPerHour: 100,
   maxContentBytes: DEFAULT_MAX_CONTENT_BYTES,
+  functionsDomain: DEFAULT_FUNCTIONS_DOMAIN,
   // A guard against runaway clients, not a capacity plan: @twilio-labs/serverless-api polls a
   // build's status once a second, so 50 requests/s serves dozens of concurrent deployments.
   throttleRateLimit: 50,
@@ -85,6 +88,11 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     throw new Error('Context "corsAllowedOrigins" must name at least one origin, or "*"');
   }
 
+  const functionsDomain = stringSetting('functionsDomain', context('functionsDomain'))?.toLowerCase() ?? DEFAULT_SETTINGS.functionsDomain;
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(functionsDomain) || functionsDomain.length > 200) {
+    throw new Error(`Context "functionsDomain" must be a domain name (e.g. functions.example.com), got "${functionsDomain}"`);
+  }
+
   const throttleRateLimit = integerSetting('throttleRateLimit', context('throttleRateLimit'), DEFAULT_SETTINGS.throttleRateLimit, 1, 10_000);
   const throttleBurstLimit = integerSetting('throttleBurstLimit', context('throttleBurstLimit'), DEFAULT_SETTINGS.throttleBurstLimit, 1, 5_000);
 
@@ -96,6 +104,7 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     removalPolicy,
     buildTtlHours: integerSetting('buildTtlHours', context('buildTtlHours'), DEFAULT_SETTINGS.buildTtlHours, 1, 24 * 365),
     rateLimitBuildsPerHour: integerSetting('rateLimitBuildsPerHour', context('rateLimitBuildsPerHour'), DEFAULT_SETTINGS.rateLimitBuildsPerHour, 0, 1_000_000),
+    functionsDomain,
     maxContentBytes: integerSetting('maxContentBytes', context('maxContentBytes'), DEFAULT_SETTINGS.maxContentBytes, 1, DEFAULT_MAX_CONTENT_BYTES),
     throttleRateLimit,
     throttleBurstLimit,

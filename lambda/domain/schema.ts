@@ -163,7 +163,11 @@ export const uploadVersionBody = z.object({
     z.string({ error: 'Missing required parameter Path' }).check(z.minLength(1, { error: 'Missing required parameter Path' })),
     z.pipe(
       z.transform((path: string) => (path.startsWith('/') ? path : `/${path}`)),
-      z.string().check(z.maxLength(255, { error: 'Invalid Path: at most 255 characters' })),
+      z.string().check(
+        z.maxLength(255, { error: 'Invalid Path: at most 255 characters' }),
+        // A path becomes part of a URL: control characters (NUL, CR, LF, …) have no place in it.
+        z.regex(/^[^\x00-\x1f\x7f]*$/, { error: 'Invalid Path: control characters are not allowed' }),
+      ),
     ),
   ),
   Visibility: z.enum(VISIBILITIES, { error: `Invalid Visibility: must be one of ${VISIBILITIES.join(', ')}` }),

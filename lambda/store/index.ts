@@ -17,8 +17,9 @@ export function contentStore(): ContentStore {
   contentStoreOfContainer ??= new ContentStore(
     new S3Client({
       ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000 },
-      maxAttempts: 3,
+      // Bounded well inside the functions' 10 s timeout, so that a stuck S3 call answers 503, not a Lambda timeout.
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 4_000 },
+      maxAttempts: 2,
     }),
     config.contentBucket,
   );

@@ -288,19 +288,6 @@ export class TableStore {
     return { items: cursor?.direction === 'before' ? items.reverse() : items, more: found.length > pageSize };
   }
 
-  /** Every item of a collection (for deletes), read page by page. */
-  private async queryAll<T>(collection: Collection): Promise<T[]> {
-    const items: T[] = [];
-    let cursor: PageCursor | undefined;
-    for (;;) {
-      const page = await this.queryPage<T & { sid: string }>(collection, 1000, cursor);
-      items.push(...page.items);
-      const last = page.items.at(-1);
-      if (!page.more || !last) return items;
-      cursor = { sid: last.sid, direction: 'after' };
-    }
-  }
-
   /**
    * Writes a new service and reserves its unique name in the account, in one transaction: both
    * land or neither. `name-taken` when another service of the account has the name.
@@ -334,13 +321,41 @@ export class TableStore {
     await this.client.send(new PutCommand(this.newItem(key, item)));
   }
 
-  /** Writes a new version, with its `ByParent` index key. */
-  async insertVersion(version: FunctionVersionItem | AssetVersionItem): Promise<void> {
-    const [key, parent] =
+  /**
+   * Writes a new version, with its `ByParent` index key, in one transaction with a check that its
+   * function or asset still exists: no version is ever written under a deleted parent, even by an
+   * upload racing the delete. `parent-missing` when the parent is gone.
+   */
+  async insertVersion(version: FunctionVersionItem | AssetVersionItem): Promise<'inserted' | 'parent-missing'> {
+    const [key, parentKey, parent] =
       'function_sid' in version
-        ? [keys.functionVersion(version.service_sid, version.sid), keys.functionParent(version.function_sid)]
-        : [keys.assetVersion(version.service_sid, version.sid), keys.assetParent(version.asset_sid)];
-    await this.insert(key, { ...version, [PARENT_INDEX.partitionKey]: parent });
+        ? [
+            keys.functionVersion(version.service_sid, version.sid),
+            keys.function(version.service_sid, version.function_sid),
+            keys.functionParent(version.function_sid),
+          ]
+        : [keys.assetVersion(version.service_sid, version.sid), keys.asset(version.service_sid, version.asset_sid), keys.assetParent(version.asset_sid)];
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: parentKey,
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+              },
+            },
+            { Put: this.newItem(key, { ...version, [PARENT_INDEX.partitionKey]: parent }) },
+          ],
+        }),
+      );
+      return 'inserted';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'parent-missing';
+      throw error;
+    }
   }
 
   /** Sets attributes of an existing item of this account; the item as it is now, or undefined if there is none. */
@@ -391,16 +406,35 @@ export class TableStore {
 
   /**
    * Deletes a function or asset of this account and all its versions; the versions' content
-   * object keys, for the caller to delete. Undefined when the account has no such item.
+   * object keys, for the caller to delete. Undefined when the account has no such item. The
+   * versions are found with a strongly consistent Query of the service partition (not the
+   * eventually consistent `ByParent` index), so a version written just before is deleted too.
    */
-  async deleteWithVersions(key: ItemKey, accountSid: string, versions: Collection): Promise<string[] | undefined> {
+  async deleteWithVersions(key: ItemKey, accountSid: string, versionPrefix: string, parent: string): Promise<string[] | undefined> {
     try {
       await this.client.send(new DeleteCommand(this.ownedBy(key, accountSid)));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-    const found = await this.queryAll<(FunctionVersionItem | AssetVersionItem) & ItemKey>(versions);
+    const found: Array<ItemKey & { object_key?: string }> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          FilterExpression: '#parent = :parent',
+          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey, '#sk': TABLE_KEY.sortKey, '#parent': PARENT_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':pk': key.PK, ':prefix': versionPrefix, ':parent': parent },
+          ProjectionExpression: '#pk, #sk, object_key',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((page.Items ?? []) as typeof found));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
     await this.batchDelete(found.map(({ PK, SK }) => ({ PK, SK })));
     return found.flatMap((version) => (version.object_key ? [version.object_key] : []));
   }

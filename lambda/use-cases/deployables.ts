@@ -4,8 +4,7 @@ import { newDeployable, newVersion, type VersionKind } from '../domain/resources
 import type { UploadVersionRequest } from '../domain/schema';
 import { newSid } from '../domain/sid';
 import type { AssetVersionItem, FunctionItem, FunctionVersionItem, ServiceItem } from '../store/items';
-import { keys } from '../store/keys';
-import { collections } from '../store/table-store';
+import { keys, SORT_PREFIX } from '../store/keys';
 import type { Stores } from './ports';
 
 const itemKey = (kind: VersionKind, serviceSid: string, sid: string) => (kind === 'function' ? keys.function(serviceSid, sid) : keys.asset(serviceSid, sid));
@@ -32,8 +31,9 @@ export async function updateDeployable(stores: Stores, kind: VersionKind, item: 
  * of the versions they were made of, so existing builds do not change.
  */
 export async function deleteDeployable(stores: Stores, kind: VersionKind, item: FunctionItem): Promise<void> {
-  const versions = kind === 'function' ? collections.functionVersions(item.service_sid, item.sid) : collections.assetVersions(item.service_sid, item.sid);
-  const objectKeys = await stores.table.deleteWithVersions(itemKey(kind, item.service_sid, item.sid), item.account_sid, versions);
+  const [prefix, parent] =
+    kind === 'function' ? [SORT_PREFIX.functionVersion, keys.functionParent(item.sid)] : [SORT_PREFIX.assetVersion, keys.assetParent(item.sid)];
+  const objectKeys = await stores.table.deleteWithVersions(itemKey(kind, item.service_sid, item.sid), item.account_sid, prefix, parent);
   if (!objectKeys) throw new ResourceNotFound(item.sid);
   await stores.content().deleteMany(objectKeys);
 }
@@ -58,11 +58,17 @@ export async function uploadVersion(
   const content = stores.content();
   await content.put(objectKey, bytes, contentType, digest.toString('base64'));
   const version = newVersion(kind, parent, sid, request, { objectKey, contentType, size: bytes.length, sha256: digest.toString('hex') }, now);
+  let outcome: 'inserted' | 'parent-missing';
   try {
-    await stores.table.insertVersion(version);
+    outcome = await stores.table.insertVersion(version);
   } catch (error) {
     await content.deleteMany([objectKey]).catch(() => undefined);
     throw error;
+  }
+  if (outcome === 'parent-missing') {
+    // The function or asset was deleted while its version was uploading.
+    await content.deleteMany([objectKey]);
+    throw new ResourceNotFound(parent.sid);
   }
   // Should this fail, the version stands and its content expires: answer 5xx rather than 201.
   await content.markReferenced(objectKey);

@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_CONTENT_BYTES } from '../../lambda/domain/limits';
 import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
-import { TABLE_KEY, TTL_ATTRIBUTE } from '../../lambda/store/keys';
+import { keys, PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../../lambda/store/keys';
 import { BuildsStack } from '../../lib/builds-stack';
 import { settingsFromContext } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
+import { COMMAND_PERMISSIONS, HandlerAnalyzer, type Permission, TRANSACTION_COMMANDS, TRANSACTION_PART_ACTIONS } from './handler-permissions';
 
 /** The feature flags of cdk.json, so the tests synthesize what `cdk synth` does. */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
@@ -60,15 +62,45 @@ const allow = (actions: string[], resource: unknown) => actions.map((action) => 
 const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
-const EXPECTED_TABLE_ACTIONS: Record<string, string[]> = {
-  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
-  'fetch-build': ['dynamodb:BatchGetItem'],
-  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
-  'fetch-build-status': ['dynamodb:BatchGetItem'],
-  [FALLBACK_ENTRY]: [],
-};
-const ENTRIES = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
+/** Type-checking the handlers and synthesizing take seconds alone, and minutes on a busy machine. */
+const SLOW_HOOK_MS = 180_000;
+
+/** Every function: one per distinct entry of ROUTES (a family's routes share one), plus the fallback. */
+const ENTRIES = [...new Set<string>(ROUTES.map((route) => route.entry)), FALLBACK_ENTRY];
+/** The function that takes version uploads (multipart bodies up to maxContentBytes). */
+const UPLOADS = 'upload-version';
+
+/**
+ * What each function's code does, found by following its handler's references to the AWS SDK
+ * commands it sends (test/infra/handler-permissions.ts): the expected grants come from the code,
+ * not from a second hand-written table.
+ */
+let analyzer: HandlerAnalyzer;
+beforeAll(() => {
+  analyzer = new HandlerAnalyzer(ENTRIES);
+}, SLOW_HOOK_MS);
+const permissionsOfCode = (entry: string): Permission[] => analyzer.analyze(entry).permissions;
+const usesService = (entry: string, prefix: string) => permissionsOfCode(entry).some((permission) => permission.action.startsWith(prefix));
+
+/** The IAM actions a store module's commands need, read from its source (`new XCommand(`), transactions by their parts. */
+function actionsOfStoreModule(file: string): string[] {
+  const source = readFileSync(new URL(`../../lambda/store/${file}`, import.meta.url), 'utf8');
+  const commands = new Set([...source.matchAll(/new (\w+Command)\(/g)].map((match) => match[1]!));
+  expect(commands.size, `commands in ${file}`).toBeGreaterThan(0);
+  const actions = new Set<string>();
+  for (const command of commands) {
+    if (TRANSACTION_COMMANDS.has(command)) {
+      // IAM authorizes a transaction as the Put/Update/Delete/ConditionCheck items in it.
+      const parts = [...source.matchAll(/\{\s*(Put|Update|Delete|ConditionCheck|Get):/g)].map((match) => match[1]!);
+      expect(parts.length, `the items of ${command} in ${file}`).toBeGreaterThan(0);
+      for (const part of parts) actions.add(TRANSACTION_PART_ACTIONS[part]!);
+      continue;
+    }
+    expect(COMMAND_PERMISSIONS[command], `IAM action of ${command} (${file})`).toBeDefined();
+    actions.add(COMMAND_PERMISSIONS[command]!.action);
+  }
+  return [...actions].sort();
+}
 
 describe('BuildsStack with default context', () => {
   let s: Synthesized;
@@ -76,10 +108,24 @@ describe('BuildsStack with default context', () => {
   beforeAll(() => {
     s = synth();
     resources = s.template.toJSON().Resources;
-  });
+  }, SLOW_HOOK_MS);
+  const fnOf = (entry: string) => resources[s.id(s.stack.functions[entry]!)]!.Properties as Json;
+  const roleOf = (entry: string) => (fnOf(entry).Role as Json)['Fn::GetAtt'][0] as string;
+  /** The resource of each kind a permission of the code is on, as the template writes it. */
+  const resourceOf = (kind: Permission['resource']): unknown => {
+    const table = arnOf(s.id(s.stack.table));
+    const bucket = arnOf(s.id(s.stack.contentBucket));
+    return {
+      table,
+      index: { 'Fn::Join': ['', [table, `/index/${PARENT_INDEX.name}`]] },
+      objects: { 'Fn::Join': ['', [bucket, '/services/*']] },
+      bucket,
+      stateMachine: { Ref: s.id(s.stack.stateMachine) },
+    }[kind];
+  };
 
   describe('table', () => {
-    it('has the single-table string keys of lambda/store/keys.ts', () => {
+    it('has the single-table string keys of lambda/store/keys.ts, and the ByParent index', () => {
       s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         KeySchema: [
           { AttributeName: TABLE_KEY.partitionKey, KeyType: 'HASH' },
@@ -88,9 +134,28 @@ describe('BuildsStack with default context', () => {
         AttributeDefinitions: Match.arrayEquals([
           { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
+          { AttributeName: PARENT_INDEX.partitionKey, AttributeType: 'S' },
         ]),
-        GlobalSecondaryIndexes: Match.absent(),
       });
+    });
+
+    it('indexes versions by parent (keys of PARENT_INDEX), projecting every attribute', () => {
+      // ALL: a versions page renders whole items, and deleting a function or asset reads each
+      // version's object_key from the index.
+      s.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: PARENT_INDEX.name,
+            KeySchema: [
+              { AttributeName: PARENT_INDEX.partitionKey, KeyType: 'HASH' },
+              { AttributeName: PARENT_INDEX.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        Replicas: [Match.objectLike({ GlobalSecondaryIndexes: [{ IndexName: PARENT_INDEX.name }] })],
+      });
+      expect(PARENT_INDEX.sortKey, 'the index sorts by the table sort key (versions in creation order)').toBe(TABLE_KEY.sortKey);
     });
 
     it('is on-demand, encrypted with KMS, with TTL on the build expiry attribute', () => {
@@ -117,22 +182,82 @@ describe('BuildsStack with default context', () => {
     });
   });
 
-  describe.each(ENTRIES)('function %s', (entry) => {
-    const fnOf = () => resources[s.id(s.stack.functions[entry]!)]!.Properties as Json;
+  describe('content bucket', () => {
+    let bucket: Json;
+    beforeAll(() => {
+      bucket = resources[s.id(s.stack.contentBucket)]!;
+    });
 
-    it('runs Node.js 24 on arm64 with active tracing, 256 MB and 10 s', () => {
-      expect(fnOf()).toMatchObject({
+    it('is the one bucket, private: all public access blocked, owner-enforced objects (no ACLs)', () => {
+      s.template.resourceCountIs('AWS::S3::Bucket', 1);
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+      expect(bucket.Properties.AccessControl).toBeUndefined();
+    });
+
+    it('is encrypted with S3 managed keys (SSE-S3)', () => {
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+    });
+
+    it('denies every request not over TLS, and its policy allows nothing', () => {
+      const policies = Object.values(s.template.findResources('AWS::S3::BucketPolicy')) as Json[];
+      expect(policies).toHaveLength(1);
+      expect(policies[0]!.Properties.Bucket).toEqual({ Ref: s.id(s.stack.contentBucket) });
+      const bucketArn = arnOf(s.id(s.stack.contentBucket));
+      expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }],
+        },
+      ]);
+    });
+
+    it('expires objects still tagged unreferenced after a day, and aborts multipart uploads left incomplete after a day', () => {
+      // The tag is the one uploads put on an object until its version item is written.
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
+        {
+          Id: 'ExpireUnreferencedContent',
+          Status: 'Enabled',
+          ExpirationInDays: 1,
+          TagFilters: [{ Key: UNREFERENCED_TAG.key, Value: UNREFERENCED_TAG.value }],
+        },
+        { Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+      ]);
+      const contentStore = readFileSync(new URL('../../lambda/store/content-store.ts', import.meta.url), 'utf8');
+      expect(contentStore, 'uploads tag with UNREFERENCED_TAG').toContain('Tagging: `${UNREFERENCED_TAG.key}=${UNREFERENCED_TAG.value}`');
+    });
+
+    it('is retained with the stack, and no custom resource empties it', () => {
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.UpdateReplacePolicy).toBe('Retain');
+      s.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    });
+  });
+
+  describe.each(ENTRIES)('function %s', (entry) => {
+    it('runs Node.js 24 on arm64 with active tracing and 10 s, 512 MB for uploads and 256 MB for the others', () => {
+      expect(fnOf(entry)).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        MemorySize: 256,
+        MemorySize: entry === UPLOADS ? 512 : 256,
         Timeout: 10,
         TracingConfig: { Mode: 'Active' },
       });
     });
 
     it('logs to its own log group, kept for a month', () => {
-      const logGroupRef = fnOf().LoggingConfig.LogGroup as Json;
+      const logGroupRef = fnOf(entry).LoggingConfig.LogGroup as Json;
       const logGroup = resources[logGroupRef.Ref]!;
       expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
       expect(logGroup.Properties.RetentionInDays).toBe(30);
@@ -140,67 +265,137 @@ describe('BuildsStack with default context', () => {
     });
 
     it('has the environment its handler reads, and no more', () => {
-      const environment = fnOf().Environment.Variables as Json;
+      const environment = fnOf(entry).Environment.Variables as Json;
       const expected: Json = {
         POWERTOOLS_SERVICE_NAME: 'twilio-serverless-builds',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         CORS_ALLOWED_ORIGINS: '*',
         NODE_OPTIONS: '--enable-source-maps',
       };
-      if (entry !== FALLBACK_ENTRY) {
+      if (usesService(entry, 'dynamodb:')) {
         expected.TABLE_NAME = { Ref: s.id(s.stack.table) };
         expected.DYNAMODB_ENDPOINT = '';
         expected.BUILD_TTL_HOURS = '24';
       }
-      if (entry === 'create-build') {
+      if (usesService(entry, 'states:')) {
         expected.STATE_MACHINE_ARN = { Ref: s.id(s.stack.stateMachine) };
         expected.STEPFUNCTIONS_ENDPOINT = '';
         expected.RATE_LIMIT_BUILDS_PER_HOUR = '100';
       }
+      if (usesService(entry, 's3:')) {
+        expected.CONTENT_BUCKET = { Ref: s.id(s.stack.contentBucket) };
+        expected.S3_ENDPOINT = '';
+      }
+      if (entry === UPLOADS) expected.MAX_CONTENT_BYTES = String(DEFAULT_MAX_CONTENT_BYTES);
+      if (entry === 'environments') expected.FUNCTIONS_DOMAIN = 'localhost';
       expect(environment).toEqual(expected);
     });
 
-    it('may do exactly what its handler does (least privilege)', () => {
-      const fn = fnOf();
-      const roleId = (fn.Role as Json)['Fn::GetAtt'][0] as string;
+    it('may do exactly what its code does (least privilege, derived from the handler)', () => {
+      const fn = fnOf(entry);
       const expected = [
         ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf((fn.LoggingConfig.LogGroup as Json).Ref)),
         ...allow(XRAY, '*'),
-        ...allow(EXPECTED_TABLE_ACTIONS[entry]!, arnOf(s.id(s.stack.table))),
-        ...(entry === 'create-build' ? allow(['states:StartExecution'], { Ref: s.id(s.stack.stateMachine) }) : []),
+        ...permissionsOfCode(entry).map((permission) => `${permission.action} ${JSON.stringify(resourceOf(permission.resource))}`),
       ].sort();
-      expect(permissionsOf(s.template, roleId)).toEqual(expected);
+      expect(permissionsOf(s.template, roleOf(entry))).toEqual(expected);
       // Its own role, assumable by Lambda only.
-      expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect(resources[roleOf(entry)]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
     });
   });
 
-  it('grants exactly the DynamoDB actions lambda/store/table-store.ts uses (a new command there fails this until IAM is reviewed)', () => {
-    const store = readFileSync(new URL('../../lambda/store/table-store.ts', import.meta.url), 'utf8');
-    const commands = new Set([...store.matchAll(/new (\w+)Command\(/g)].map((match) => match[1]));
-    // IAM authorizes a TransactWriteItems as the Put/Update/Delete/ConditionCheck it contains.
-    const transactionParts = /TransactWrite/.test([...commands].join())
-      ? [...store.matchAll(/write: \{\s*(Put|Update|Delete|ConditionCheck):/g)].map((m) => m[1])
-      : [];
-    const ACTION: Record<string, string> = {
-      BatchGet: 'dynamodb:BatchGetItem',
-      Get: 'dynamodb:GetItem',
-      Put: 'dynamodb:PutItem',
-      Update: 'dynamodb:UpdateItem',
-      Delete: 'dynamodb:DeleteItem',
-      Query: 'dynamodb:Query',
-      ConditionCheck: 'dynamodb:ConditionCheckItem',
-    };
-    const used = [...commands, ...transactionParts]
-      .filter((name) => name !== 'TransactWrite')
-      .map((name) => {
-        expect(ACTION[name!], `IAM action of ${name}Command`).toBeDefined();
-        return ACTION[name!]!;
-      });
-    const granted = new Set(Object.values(EXPECTED_TABLE_ACTIONS).flat());
-    expect([...granted].sort()).toEqual([...new Set(used)].sort());
+  it('names a single-route function after its route and a family after its entry (CreateBuildFunction…, FunctionsFunction…)', () => {
+    for (const entry of ENTRIES) {
+      const routes = ROUTES.filter((route) => route.entry === entry);
+      const name = routes.length === 1 ? routes[0]!.id : entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+      expect(s.stack.functions[entry]!.node.id).toBe(`${name}Function`);
+    }
+  });
+
+  it("keeps the create function's logical id that README's sam local invoke line names", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const named = /sam local invoke -t \S+ (\w+)/.exec(readme)?.[1];
+    expect(named).toBeDefined();
+    expect(s.id(s.stack.functions['create-build']!)).toBe(named);
+  });
+
+  describe('IAM derived from the code', () => {
+    /** The actions of one service granted to all the functions, on any resource. */
+    const grantedActions = (prefix: string) =>
+      [
+        ...new Set(
+          ENTRIES.flatMap((entry) => permissionsOf(s.template, roleOf(entry)))
+            .map((pair) => pair.split(' ')[0]!)
+            .filter((action) => action.startsWith(prefix)),
+        ),
+      ].sort();
+
+    it('grants exactly the DynamoDB actions lambda/store/table-store.ts uses (a new command there fails this until IAM is reviewed)', () => {
+      expect(grantedActions('dynamodb:')).toEqual(actionsOfStoreModule('table-store.ts'));
+    });
+
+    it('grants exactly the S3 actions lambda/store/content-store.ts uses', () => {
+      expect(grantedActions('s3:')).toEqual(actionsOfStoreModule('content-store.ts'));
+    });
+
+    it('knows the IAM action of every AWS SDK command under lambda/', () => {
+      const files = readdirSync(new URL('../../lambda', import.meta.url), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+      const commands = new Set(
+        files.flatMap((file) => [...readFileSync(new URL(`../../lambda/${file}`, import.meta.url), 'utf8').matchAll(/new (\w+Command)\(/g)].map((m) => m[1]!)),
+      );
+      expect(commands.size).toBeGreaterThan(0);
+      for (const command of commands) expect(command in COMMAND_PERMISSIONS || TRANSACTION_COMMANDS.has(command), command).toBe(true);
+    });
+
+    it('the analysis follows only what a handler references (a shared module grants nothing it does not call)', () => {
+      const of = (entry: string) => permissionsOfCode(entry).map((permission) => `${permission.action} ${permission.resource}`);
+      expect(of(FALLBACK_ENTRY)).toEqual([]);
+      expect(of('fetch-build')).toEqual(['dynamodb:BatchGetItem table']);
+      expect(of('create-build')).toEqual([
+        'dynamodb:BatchGetItem table',
+        'dynamodb:GetItem table',
+        // A PutItem, or a TransactWriteItems of two Puts (build, idempotency record).
+        'dynamodb:PutItem table',
+        'dynamodb:UpdateItem table',
+        'states:StartExecution stateMachine',
+      ]);
+      // Uploads share families.ts and use-cases/deployables.ts with the functions function, whose
+      // list, delete and content reads they do not call.
+      expect(of(UPLOADS)).toEqual([
+        'dynamodb:BatchGetItem table',
+        // A TransactWriteItems of a ConditionCheck (the parent still exists) and a Put (the version).
+        'dynamodb:ConditionCheckItem table',
+        'dynamodb:PutItem table',
+        's3:DeleteObject objects',
+        's3:PutObject objects',
+        's3:PutObjectTagging objects',
+      ]);
+      // Services list their own partition; only function and asset versions are read through the index.
+      expect(of('services')).not.toContain('dynamodb:Query index');
+      expect(of('functions')).toEqual(expect.arrayContaining(['dynamodb:Query index', 'dynamodb:Query table']));
+    });
+
+    it('scopes S3 to objects under services/ (every content key the code builds), listing to the bucket', () => {
+      const grant = /^services\/.*/;
+      expect(keys.content('ZS00000000000000000000000000000000', 'ZN00000000000000000000000000000000')).toMatch(grant);
+      expect(keys.serviceContentPrefix('ZS00000000000000000000000000000000')).toMatch(grant);
+      const withS3 = ENTRIES.filter((entry) => usesService(entry, 's3:'));
+      expect(withS3.sort()).toEqual(['functions', 'services', UPLOADS].sort());
+      for (const entry of ENTRIES) {
+        const s3 = permissionsOf(s.template, roleOf(entry)).filter((pair) => pair.startsWith('s3:'));
+        for (const pair of s3) {
+          const [action] = pair.split(' ');
+          expect(pair).toBe(`${action} ${JSON.stringify(action === 's3:ListBucket' ? resourceOf('bucket') : resourceOf('objects'))}`);
+        }
+        expect(
+          s3.some((pair) => pair.startsWith('s3:ListBucket ')),
+          `${entry} lists the bucket`,
+        ).toBe(entry === 'services');
+        if (!withS3.includes(entry)) expect(s3, `${entry} has no S3 access`).toEqual([]);
+      }
+    });
   });
 
   it('gives every function its own role', () => {
@@ -251,15 +446,25 @@ describe('BuildsStack with default context', () => {
       expect(routeKeys.sort()).toEqual([...ROUTES.map((route) => `${route.method} ${route.path}`), '$default'].sort());
     });
 
-    it('lets API Gateway invoke each function from this API only', () => {
-      for (const entry of ENTRIES) {
-        s.template.hasResourceProperties('AWS::Lambda::Permission', {
-          Action: 'lambda:InvokeFunction',
-          FunctionName: arnOf(s.id(s.stack.functions[entry]!)),
-          Principal: 'apigateway.amazonaws.com',
-          SourceArn: { 'Fn::Join': ['', Match.arrayWith([{ Ref: s.id(s.stack.api) }])] },
-        });
-      }
+    it('has one integration per function, shared by its routes', () => {
+      const integrations = Object.values(s.template.findResources('AWS::ApiGatewayV2::Integration')) as Json[];
+      expect(integrations.map((integration) => integration.Properties.IntegrationUri['Fn::GetAtt'][0]).sort()).toEqual(
+        ENTRIES.map((entry) => s.id(s.stack.functions[entry]!)).sort(),
+      );
+    });
+
+    it("lets API Gateway invoke each function from this API only, for each of its routes' paths", () => {
+      const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission')) as Json[];
+      expect(permissions).toHaveLength(ROUTES.length + 1);
+      const invocations = permissions.map((permission) => {
+        expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+        const parts = permission.Properties.SourceArn['Fn::Join'][1] as unknown[];
+        expect(parts).toContainEqual({ Ref: s.id(s.stack.api) });
+        return `${permission.Properties.FunctionName['Fn::GetAtt'][0]} ${parts.at(-1)}`;
+      });
+      expect(invocations.sort()).toEqual(
+        [...ROUTES.map((route) => `${s.id(s.stack.functions[route.entry]!)} /*/*${route.path}`), `${s.id(s.stack.functions[FALLBACK_ENTRY]!)} /*/*`].sort(),
+      );
     });
 
     it('serves the $default stage, auto-deployed and throttled, with JSON access logs kept a month', () => {
@@ -345,9 +550,11 @@ describe('BuildsStack with default context', () => {
     });
   });
 
-  it('outputs the API URL, table name and state machine ARN', () => {
+  it('outputs the API URL, table name, content bucket name and state machine ARN', () => {
     const outputs = s.template.toJSON().Outputs as Json;
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'StateMachineArn', 'TableName']);
     expect(outputs.TableName.Value).toEqual({ Ref: s.id(s.stack.table) });
+    expect(outputs.ContentBucketName.Value).toEqual({ Ref: s.id(s.stack.contentBucket) });
     expect(outputs.StateMachineArn.Value).toEqual({ Ref: s.id(s.stack.stateMachine) });
     expect(JSON.stringify(outputs.ApiUrl.Value)).toContain(s.id(s.stack.api));
   });
@@ -360,8 +567,8 @@ describe('BuildsStack with default context', () => {
 });
 
 describe('BuildsStack with context', () => {
-  it('removalPolicy=destroy turns deletion protection off and deletes table and logs with the stack', () => {
-    const { template } = synth({ removalPolicy: 'destroy' });
+  it('removalPolicy=destroy turns deletion protection off and deletes table, content bucket and logs with the stack', () => {
+    const { stack, template, id } = synth({ removalPolicy: 'destroy' });
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Delete',
       Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] }),
@@ -369,6 +576,38 @@ describe('BuildsStack with context', () => {
     for (const logGroup of Object.values(template.findResources('AWS::Logs::LogGroup')) as Json[]) {
       expect(logGroup.DeletionPolicy).toBe('Delete');
     }
+    const bucket = template.toJSON().Resources[id(stack.contentBucket)];
+    expect(bucket.DeletionPolicy).toBe('Delete');
+    expect(bucket.UpdateReplacePolicy).toBe('Delete');
+    // CloudFormation deletes only an empty bucket: the stack empties it first.
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: id(stack.contentBucket) } });
+  });
+
+  it('passes maxContentBytes to the upload function only', () => {
+    const s = synth({ maxContentBytes: '1000000' });
+    const resources = s.template.toJSON().Resources;
+    for (const entry of ENTRIES) {
+      const environment = resources[s.id(s.stack.functions[entry]!)].Properties.Environment.Variables as Json;
+      expect(environment.MAX_CONTENT_BYTES).toBe(entry === UPLOADS ? '1000000' : undefined);
+    }
+  });
+
+  it('passes functionsDomain (lowercased) to the environments function only', () => {
+    const s = synth({ functionsDomain: 'Functions.Example.com' });
+    const resources = s.template.toJSON().Resources;
+    for (const entry of ENTRIES) {
+      const environment = resources[s.id(s.stack.functions[entry]!)].Properties.Environment.Variables as Json;
+      expect(environment.FUNCTIONS_DOMAIN).toBe(entry === 'environments' ? 'functions.example.com' : undefined);
+    }
+  });
+
+  it.each(['https://x.example.com', 'a..b', '-x.example.com', 'with space'])('fails the synth with functionsDomain=%s, naming the setting', (value) => {
+    expect(() => synth({ functionsDomain: value })).toThrow('Context "functionsDomain" must be a domain name');
+  });
+
+  it.each(['0', String(DEFAULT_MAX_CONTENT_BYTES + 1), '4.5MB'])('fails the synth with maxContentBytes=%s, naming the setting', (value) => {
+    expect(() => synth({ maxContentBytes: value })).toThrow(`Context "maxContentBytes" must be an integer from 1 to ${DEFAULT_MAX_CONTENT_BYTES}`);
   });
 
   it('passes the wait, TTL, CORS origins, public base URL and throttling through (as -c strings)', () => {
@@ -410,6 +649,7 @@ describe('BuildsStack with context', () => {
     [{ rateLimitBuildsPerHour: '-5' }, /rateLimitBuildsPerHour/],
     [{ publicBaseUrl: 'builds.example.com' }, /publicBaseUrl/],
     [{ corsAllowedOrigins: ' , ' }, /corsAllowedOrigins/],
+    [{ maxContentBytes: '-1' }, /maxContentBytes/],
   ])('rejects %o', (context, message) => {
     const app = new App({ context });
     expect(() => settingsFromContext(app)).toThrow(message);

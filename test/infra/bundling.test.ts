@@ -13,7 +13,8 @@ import type { BuildsStack } from '../../lib/builds-stack';
  * every function into an ES module the Lambda runtime can load.
  */
 const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
-const ENTRIES = [...ROUTES.map((route) => route.entry), FALLBACK_ENTRY];
+/** One function per distinct entry of ROUTES (a family's routes share it), plus the fallback. */
+const ENTRIES = [...new Set<string>(ROUTES.map((route) => route.entry)), FALLBACK_ENTRY];
 
 let outdir: string;
 let stack: BuildsStack;
@@ -53,14 +54,17 @@ describe('function bundles', () => {
     expect(existsSync(join(dir, 'index.js')), 'no CommonJS output').toBe(false);
   });
 
-  it('create-build bundles its AWS SDK clients instead of relying on the runtime', () => {
-    const code = readFileSync(join(bundles.get('create-build')!, 'index.mjs'), 'utf8');
+  it.each([
+    ['create-build', 'StartExecution'],
+    ['upload-version', 'PutObjectTagging'],
+  ])('%s bundles its AWS SDK clients instead of relying on the runtime', (entry, operation) => {
+    const code = readFileSync(join(bundles.get(entry)!, 'index.mjs'), 'utf8');
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(code).toContain('StartExecution');
+    expect(code).toContain(operation);
   });
 
-  it('the create-build bundle loads under Node as an ES module', async () => {
-    const module = (await import(pathToFileURL(join(bundles.get('create-build')!, 'index.mjs')).href)) as { handler: unknown };
+  it.each(ENTRIES)('the %s bundle loads under Node as an ES module', async (entry) => {
+    const module = (await import(pathToFileURL(join(bundles.get(entry)!, 'index.mjs')).href)) as { handler: unknown };
     expect(typeof module.handler).toBe('function');
   });
 
