@@ -5,10 +5,13 @@
  *   1. handler overhead  the create handler in process vs the same three requests made bare
  *   2. round trips       DynamoDB requests per create, counted on the handler's own client
  *   3. bundles, cold init each function bundled as CDK bundles it; a fresh process serving its
- *                        first request, create-build vs a one-PutCommand baseline
+ *                        first request, each function vs a one-PutCommand baseline, and the
+ *                        `functions` family vs a one-route function serving the same request
  *   4. HTTP load         the local stack under autocannon vs a bare-put node:http server
  *   5. completion lag    201 → `completed`, minus the wait, over 100 builds
  *   6. cost              USD per million builds from list prices and the stack's real settings
+ *   7. uploads           1 MB and 4 MB version uploads through the local stack vs a bare
+ *                        PutObject of the same bytes; the upload function's peak memory (in 3)
  *
  * One DynamoDB Local for the whole run; every phase that needs a local stack runs in its own
  * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
@@ -20,16 +23,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
-import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, PROJECT_ROOT, readStackBundling } from './lib/bundle';
+import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, ONE_ROUTE_FUNCTION, PROJECT_ROOT, readStackBundling } from './lib/bundle';
 import { computeCost, readStackFacts } from './lib/cost';
 import { cpuMeter } from './lib/cpu';
 import { killPhases, startPhase } from './lib/ipc';
 import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
 import { median, percentile, round, sleep } from './lib/stats';
-import type { ColdInitResult, ColdRun } from './phases/cold-init';
+import type { ColdBundle, ColdInitResult, ColdRun } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
 import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
+import type { UploadSamples } from './phases/upload-client';
+import type { UploadBreakdown, UploadStackReady } from './phases/upload-stack';
 
 const BENCH_DIR = join(PROJECT_ROOT, 'bench');
 const OUT_DIR = join(BENCH_DIR, '.out');
@@ -38,6 +43,9 @@ const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
 const HTTP_WARMUP_SECONDS = 2;
 const PROFILE_SECONDS = 5;
+const UPLOAD_SIZES = { '1mb': 1024 * 1024, '4mb': 4 * 1024 * 1024 } as const;
+const UPLOAD_ITERATIONS = Number(process.env.BENCH_UPLOAD_ITERATIONS ?? 20);
+const UPLOAD_WARMUP = Number(process.env.BENCH_UPLOAD_WARMUP ?? 3);
 
 const TARGETS = {
   handlerOverheadP50: 1.1,
@@ -107,7 +115,7 @@ async function handlerOverhead(endpoint: string): Promise<OverheadResult> {
   }
 }
 
-async function coldInit(endpoint: string, bundleFiles: Record<string, string>): Promise<ColdInitResult> {
+async function coldInit(endpoint: string, bundleFiles: Record<string, ColdBundle>): Promise<ColdInitResult> {
   const phase = startPhase('cold-init', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_OUT_DIR: OUT_DIR, BENCH_COLD_BUNDLES: JSON.stringify(bundleFiles) });
   try {
     return await phase.next<ColdInitResult>('result');
@@ -176,6 +184,42 @@ async function httpLoad(endpoint: string, javaPid: number | undefined) {
   }
 }
 
+interface UploadResult {
+  sizes: Record<keyof typeof UPLOAD_SIZES, UploadSamples & { breakdown: UploadBreakdown }>;
+}
+
+/** Uploads: the stack in one process, the client timing both sides in another. */
+async function uploads(endpoint: string, uploadEnvironment: Record<string, string>): Promise<UploadResult> {
+  const stackPhase = startPhase('upload-stack', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_HANDLER_ENV: JSON.stringify(uploadEnvironment) });
+  try {
+    const ready = await stackPhase.next<UploadStackReady>('ready');
+    const clientPhase = startPhase('upload-client', { BENCH_UPLOAD_TARGET: JSON.stringify(ready) });
+    try {
+      await clientPhase.next('ready');
+      const sizes = {} as UploadResult['sizes'];
+      for (const [name, bytes] of Object.entries(UPLOAD_SIZES) as Array<[keyof typeof UPLOAD_SIZES, number]>) {
+        clientPhase.send('warmup', { bytes, iterations: UPLOAD_WARMUP });
+        await clientPhase.next('warm');
+        stackPhase.send('breakdown');
+        await stackPhase.next<UploadBreakdown>('breakdown');
+        clientPhase.send('measure', { bytes, iterations: UPLOAD_ITERATIONS });
+        const samples = await clientPhase.next<UploadSamples>('samples');
+        stackPhase.send('breakdown');
+        const breakdown = await stackPhase.next<UploadBreakdown>('breakdown');
+        if (breakdown.putObjectBytes.some((put) => put !== bytes))
+          throw new Error(`the handler put ${breakdown.putObjectBytes.join(', ')} B for ${bytes} B uploads`);
+        sizes[name] = { ...samples, breakdown };
+        log(`uploads of ${bytes} B: median ${fmt(median(samples.uploadMs), 1)} ms through the stack, ${fmt(median(samples.floorMs), 1)} ms bare PutObject`);
+      }
+      return { sizes };
+    } finally {
+      await clientPhase.stop();
+    }
+  } finally {
+    await stackPhase.stop();
+  }
+}
+
 async function completionLag(endpoint: string): Promise<LagResult> {
   const phase = startPhase('completion-lag', { BENCH_DYNAMODB_ENDPOINT: endpoint });
   try {
@@ -208,11 +252,15 @@ async function main(): Promise<void> {
     // The handlers run with the create function's deployed environment (minus table, endpoints
     // and ARNs, which the local stack sets). A deployed hourly rate limit is raised out of reach,
     // so that the bench is never refused but takes the same code path (TransactWriteItems).
-    const excluded = new Set(['TABLE_NAME', 'STATE_MACHINE_ARN', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT']);
-    const handlerEnvironment = Object.fromEntries(Object.entries(stack.createEnvironment).filter(([name]) => !excluded.has(name)));
+    const excluded = new Set(['TABLE_NAME', 'STATE_MACHINE_ARN', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'CONTENT_BUCKET', 'S3_ENDPOINT']);
+    const withoutLocal = (environment: Record<string, string>) => Object.fromEntries(Object.entries(environment).filter(([name]) => !excluded.has(name)));
+    const handlerEnvironment = withoutLocal(stack.createEnvironment);
     const deployedRateLimit = Number(handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR ?? 0);
     if (deployedRateLimit > 0) handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR = '1000000000';
     process.env.BENCH_HANDLER_ENV = JSON.stringify(handlerEnvironment);
+    // Any other function runs with its own deployed environment (the create's when synth failed).
+    const environmentOf = (entry: string) =>
+      entry === 'create-build' || !stack.functions[entry] ? handlerEnvironment : withoutLocal(stack.functions[entry].environment);
 
     log('bundling every function with the stack’s esbuild options');
     const bundled = await bundles();
@@ -223,15 +271,28 @@ async function main(): Promise<void> {
     log('phase 1–2: create handler in process vs bare SDK calls, interleaved');
     const overhead = await handlerOverhead(endpoint);
 
-    log('phase 3: cold init, create-build vs baseline bundle');
+    const coldVariants = ['create-build', 'baseline', 'services', 'functions', ONE_ROUTE_FUNCTION, 'upload-version'];
+    log(`phase 3: cold init, ${coldVariants.join(', ')}; peak memory`);
     const byName = new Map(bundled.results.map((result) => [result.name, result]));
-    const cold = await coldInit(endpoint, { 'create-build': byName.get('create-build')!.file, baseline: byName.get('baseline')!.file });
+    const cold = await coldInit(
+      endpoint,
+      Object.fromEntries(
+        coldVariants.map((variant) => [
+          variant,
+          // The one-route function is the `functions` function with one route: its environment.
+          { file: byName.get(variant)!.file, env: environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant) },
+        ]),
+      ),
+    );
 
     log(`phase 4: HTTP load, ${HTTP_CONNECTIONS} connections, ${HTTP_ROUNDS} × ${HTTP_SECONDS} s per side, interleaved`);
     const http = await httpLoad(endpoint, dynamoDbLocal.process.pid);
 
     log('phase 5: completion lag over 100 builds');
     const lag = await completionLag(endpoint);
+
+    log(`phase 7: uploads of 1 and 4 MB through the local stack vs bare PutObject, ${UPLOAD_ITERATIONS} each, interleaved`);
+    const upload = await uploads(endpoint, environmentOf('upload-version'));
 
     await dynamoDbLocal.stop();
     dynamoDbLocal = undefined;
@@ -267,7 +328,26 @@ async function main(): Promise<void> {
     const coldMedian = (variant: string, sourceMaps: boolean, key: keyof ColdRun) => median(coldOf(variant, sourceMaps).map((run) => run[key] as number));
     const coldRatio = coldMedian('create-build', true, 'spawnToResponseMs') / coldMedian('baseline', true, 'spawnToResponseMs');
     const coldRatioNoMaps = coldMedian('create-build', false, 'spawnToResponseMs') / coldMedian('baseline', false, 'spawnToResponseMs');
-    const bundleBytes = Object.fromEntries(bundled.results.map((result) => [result.name, result.bytes]));
+    const inBundleBytes = new Set(
+      bundleEntries()
+        .filter((entry) => entry.inBundleBytes)
+        .map((entry) => entry.name),
+    );
+    const bundleBytes = Object.fromEntries(bundled.results.filter((result) => inBundleBytes.has(result.name)).map((result) => [result.name, result.bytes]));
+    const coldMs = (variant: string) => coldMedian(variant, true, 'spawnToResponseMs');
+    const coldRatios = Object.fromEntries(
+      ['create-build', 'services', 'functions', 'upload-version'].map((variant) => [variant, round(coldMs(variant) / coldMs('baseline'), 3)]),
+    );
+    const oneRouteBytes = byName.get(ONE_ROUTE_FUNCTION)!.bytes;
+    const familyVsOneRoute = {
+      bundle_bytes_one_route: oneRouteBytes,
+      bundle_ratio: round(bundleBytes.functions! / oneRouteBytes, 3),
+      cold_init_ratio: round(coldMs('functions') / coldMs(ONE_ROUTE_FUNCTION), 3),
+    };
+    const uploadRatio = (name: keyof typeof UPLOAD_SIZES) => median(upload.sizes[name].uploadMs) / median(upload.sizes[name].floorMs);
+    const uploadMemoryRatios = cold.uploadMemory.runs.map((run) => run.peakMaxRssMb / run.coldMaxRssMb);
+    const uploadMemoryRatio = median(uploadMemoryRatios);
+    const uploadMemoryMedian = (key: 'coldMaxRssMb' | 'peakMaxRssMb') => median(cold.uploadMemory.runs.map((run) => run[key]));
     const bundleRatio = bundleBytes['create-build']! / bundleBytes.baseline!;
     const stackSeconds = sum(http.stackRuns.map((run) => run.seconds));
     const baselineSeconds = sum(http.baselineRuns.map((run) => run.seconds));
@@ -290,6 +370,8 @@ async function main(): Promise<void> {
       dynamodb_round_trips_per_create: round(roundTrips, 3),
       bundle_bytes: bundleBytes,
       cold_init_ratio: round(coldRatio, 3),
+      cold_init_ratio_by_function: coldRatios,
+      functions_family_vs_one_route: familyVsOneRoute,
       http_rps: round(httpRps, 1),
       http_p99_ms: round(httpP99, 1),
       http_non_2xx: httpNon2xx,
@@ -297,6 +379,9 @@ async function main(): Promise<void> {
       completion_lag_p50_ms: round(lagP50, 1),
       completion_lag_p99_ms: round(lagP99, 1),
       cost_per_million_builds_usd: round(cost.deployed.usdPerMillionBuilds, 2),
+      upload_ratio_1mb: round(uploadRatio('1mb'), 3),
+      upload_ratio_4mb: round(uploadRatio('4mb'), 3),
+      upload_peak_memory_ratio: round(uploadMemoryRatio, 3),
     };
     writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(BENCH_DIR, 'cost.json'), `${JSON.stringify(cost, null, 2)}\n`);
@@ -305,7 +390,7 @@ async function main(): Promise<void> {
     writeFileSync(
       join(OUT_DIR, 'details.json'),
       JSON.stringify(
-        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, bundles: bundled },
+        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, upload, bundles: bundled },
         null,
         1,
       ),
@@ -354,7 +439,7 @@ async function main(): Promise<void> {
       const construct = bundleEntries().find((entry) => entry.name === result.name)?.construct ?? '';
       const inCdkOut = bundled.cdkOut.get(construct);
       row(
-        `  ${result.name}`,
+        `  ${result.name}${inBundleBytes.has(result.name) ? '' : ' (bench only, not in bundle_bytes)'}`,
         `${result.bytes} B (+ map ${result.mapBytes} B)${inCdkOut ? `; cdk.out ${inCdkOut.bytes} B (synth of ${inCdkOut.modified.toISOString().slice(0, 16)})` : ''}`,
         '',
         `top: ${result.byPackage
@@ -369,17 +454,51 @@ async function main(): Promise<void> {
       `<= ${TARGETS.coldInitRatio}`,
       met(coldRatio <= TARGETS.coldInitRatio),
     );
-    for (const variant of ['create-build', 'baseline']) {
+    for (const variant of ['services', 'functions', 'upload-version']) {
+      row(
+        `cold_init_ratio_by_function.${variant}`,
+        `${fmt(coldRatios[variant]!, 3)} (${fmt(coldMs(variant), 1)} / ${fmt(coldMs('baseline'), 1)} ms)`,
+        '',
+        `first request: ${cold.requests[variant]}`,
+      );
+    }
+    for (const variant of coldVariants) {
       row(
         `  ${variant}: boot / import / first request (median ms)`,
         `${fmt(coldMedian(variant, true, 'bootMs'), 1)} / ${fmt(coldMedian(variant, true, 'importMs'), 1)} / ${fmt(coldMedian(variant, true, 'firstRequestMs'), 1)}`,
       );
     }
     row(
-      '  peak memory after 200 requests (create / baseline)',
-      `${fmt(cold.memory['create-build']!, 0)} / ${fmt(cold.memory.baseline!, 0)} MB`,
+      'functions_family_vs_one_route (FetchFunction)',
+      `bundle ${fmt(familyVsOneRoute.bundle_ratio, 3)} (${bundleBytes.functions} / ${oneRouteBytes} B), cold init ${fmt(familyVsOneRoute.cold_init_ratio, 3)} (${fmt(coldMs('functions'), 1)} / ${fmt(coldMs(ONE_ROUTE_FUNCTION), 1)} ms)`,
       '',
-      `Lambda memory ${stack.createMemoryMb} MB`,
+      `14 routes vs ${ONE_ROUTE_FUNCTION} (bench/one-route-function.ts)`,
+    );
+    const packagesOf = (name: string) => new Map(byName.get(name)!.byPackage);
+    const familyPackages = packagesOf('functions');
+    const onePackages = packagesOf(ONE_ROUTE_FUNCTION);
+    const packageDeltas = [...new Set([...familyPackages.keys(), ...onePackages.keys()])]
+      .map((name) => [name, (familyPackages.get(name) ?? 0) - (onePackages.get(name) ?? 0)] as const)
+      .filter(([, delta]) => delta !== 0)
+      .sort((a, b) => b[1] - a[1]);
+    row(
+      '  what the 13 other routes add to the bundle',
+      `${Math.round((bundleBytes.functions! - oneRouteBytes) / 1024)} KB`,
+      '',
+      packageDeltas
+        .slice(0, 5)
+        .map(([name, delta]) => `${name} ${delta > 0 ? '+' : ''}${Math.round(delta / 1024)} KB`)
+        .join(', '),
+    );
+    for (const variant of coldVariants) {
+      const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[variant === ONE_ROUTE_FUNCTION ? 'functions' : variant]?.memoryMb;
+      row(`  ${variant}: peak memory after 200 requests`, `${fmt(cold.memory[variant]!, 0)} MB`, '', memoryMb ? `Lambda memory ${memoryMb} MB` : '');
+    }
+    row(
+      'upload_peak_memory_ratio (peak RSS, 4 MB uploads / cold start)',
+      `${fmt(uploadMemoryRatio, 3)} (${fmt(uploadMemoryMedian('peakMaxRssMb'), 1)} / ${fmt(uploadMemoryMedian('coldMaxRssMb'), 1)} MB)`,
+      '',
+      `${cold.uploadMemory.uploads} uploads of ${cold.uploadMemory.bytes} B after a ${cold.requests['upload-version']}; ${cold.uploadMemory.runs.length} processes (${uploadMemoryRatios.map((ratio) => fmt(ratio, 3)).join(', ')}); +${fmt((uploadMemoryMedian('peakMaxRssMb') - uploadMemoryMedian('coldMaxRssMb')) / (cold.uploadMemory.bytes / 2 ** 20), 1)} MB per MB of content; Lambda memory ${stack.functions['upload-version']?.memoryMb ?? '?'} MB`,
     );
     row(
       '  cold ratio without --enable-source-maps (diagnostic)',
@@ -436,6 +555,23 @@ async function main(): Promise<void> {
       '  server side: UpdateItem done − StartExecution − wait, p50 / p99',
       `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`,
     );
+    for (const name of Object.keys(UPLOAD_SIZES) as Array<keyof typeof UPLOAD_SIZES>) {
+      const sample = upload.sizes[name];
+      row(
+        `upload_ratio_${name}`,
+        `${fmt(uploadRatio(name), 3)} (${fmt(median(sample.uploadMs), 1)} / ${fmt(median(sample.floorMs), 1)} ms)`,
+        '',
+        `${sample.bytes} B; p90 ${fmt(percentile(sample.uploadMs, 90), 1)} / ${fmt(percentile(sample.floorMs, 90), 1)} ms; ${sample.uploadMs.length} each, interleaved`,
+      );
+      const commands = Object.entries(sample.breakdown.commandMs);
+      const commandsMs = sum(commands.map(([, ms]) => median(ms)));
+      row(
+        `  ${name}: the handler's requests (median ms each)`,
+        commands.map(([command, ms]) => `${command} ${fmt(median(ms), 1)}`).join(' + '),
+        '',
+        `sum ${fmt(commandsMs, 1)} ms; the rest of the upload (HTTP, event, multipart parse, hash) ${fmt(median(sample.uploadMs) - commandsMs, 1)} ms`,
+      );
+    }
     row(
       `cost_per_million_builds_usd (${cost.deployed.workflowType})`,
       `$${fmt(cost.deployed.usdPerMillionBuilds)}`,

@@ -141,18 +141,39 @@ export async function bundle(name: string, entry: string, outDir: string, option
   };
 }
 
-/** Every function of the stack (one per route, and the fallback) plus the baseline. */
-export function bundleEntries(): Array<{ name: string; entry: string; construct: string }> {
+/** The stack's construct id of a function, as lib/builds-stack.ts names it: a function of one route after its operation, a family's after the family. */
+export function constructIdOf(entry: string): string {
+  const routes = ROUTES.filter((route) => route.entry === entry);
+  const id = routes.length === 1 ? routes[0]!.id : entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+  return `${id}Function`;
+}
+
+export interface BundleEntry {
+  name: string;
+  entry: string;
+  /** The construct id in the stack (`…Function`); empty for the bench's own entries. */
+  construct: string;
+  /** Reported in results.json's `bundle_bytes` (the stack's functions and the baseline). */
+  inBundleBytes: boolean;
+}
+
+/**
+ * Every function of the stack, once each (many routes share one), and the fallback; then the
+ * bench's own entries: the baseline (in `bundle_bytes`) and the one-route FetchFunction of the
+ * architecture comparison (not a function of the stack, so not in `bundle_bytes`).
+ */
+export function bundleEntries(): BundleEntry[] {
+  const entries = [...new Set(ROUTES.map((route) => route.entry as string))];
   return [
-    ...ROUTES.map((route) => ({
-      name: route.entry as string,
-      entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${route.entry}.ts`),
-      construct: `${route.id}Function`,
-    })),
-    { name: FALLBACK_ENTRY, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${FALLBACK_ENTRY}.ts`), construct: 'FallbackFunction' },
-    { name: 'baseline', entry: join(PROJECT_ROOT, 'bench', 'baseline-handler.ts'), construct: '' },
+    ...entries.map((name) => ({ name, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${name}.ts`), construct: constructIdOf(name), inBundleBytes: true })),
+    { name: FALLBACK_ENTRY, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${FALLBACK_ENTRY}.ts`), construct: 'FallbackFunction', inBundleBytes: true },
+    { name: 'baseline', entry: join(PROJECT_ROOT, 'bench', 'baseline-handler.ts'), construct: '', inBundleBytes: true },
+    { name: ONE_ROUTE_FUNCTION, entry: join(PROJECT_ROOT, 'bench', 'one-route-function.ts'), construct: '', inBundleBytes: false },
   ];
 }
+
+/** The bench's FetchFunction-only function (bench/one-route-function.ts). */
+export const ONE_ROUTE_FUNCTION = 'fetch-function-alone';
 
 /** The bytes of each function's index.mjs in cdk.out (the last `cdk synth`), by construct id, if any. */
 export function cdkOutBundleBytes(): Map<string, { bytes: number; modified: Date }> {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
 import { PRICES, PRICES_AS_OF, REGION } from '../prices';
-import { PROJECT_ROOT } from './bundle';
+import { constructIdOf, PROJECT_ROOT } from './bundle';
 import { eventuallyConsistentReadUnits, writeUnits } from './item-size';
 
 /** The settings the cost depends on, as the CDK stack deploys them. */
@@ -14,6 +15,8 @@ export interface StackFacts {
   buildWaitSeconds: number;
   /** The create function's environment variables that are plain strings (no CloudFormation tokens). */
   createEnvironment: Record<string, string>;
+  /** Each function's memory and plain-string environment, by entry (`upload-version`, …); empty when synth failed. */
+  functions: Record<string, { memoryMb: number; environment: Record<string, string> }>;
 }
 
 /**
@@ -36,8 +39,18 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
     const status = fn('FetchBuildStatus');
     const machine = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[1].Properties;
     if (!create || !status || !machine) throw new Error('functions or state machine not found in the template');
-    const variables = ((create.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-    const createEnvironment = Object.fromEntries(Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    const plainStrings = (properties: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string',
+        ),
+      );
+    const createEnvironment = plainStrings(create);
+    const functions: StackFacts['functions'] = {};
+    for (const entry of new Set<string>([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])) {
+      const properties = fn(constructIdOf(entry).replace(/Function$/, ''));
+      if (properties) functions[entry] = { memoryMb: Number(properties.MemorySize ?? 128), environment: plainStrings(properties) };
+    }
     return {
       source: 'cdk synth of lib/builds-stack.ts with DEFAULT_SETTINGS (bundling skipped)',
       createMemoryMb: Number(create.MemorySize ?? 128),
@@ -46,6 +59,7 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
       stateMachineType: (machine.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
       buildWaitSeconds: Number((machine.DefinitionSubstitutions as Record<string, unknown> | undefined)?.BuildWaitSeconds ?? DEFAULT_SETTINGS.buildWaitSeconds),
       createEnvironment,
+      functions,
     };
   } catch (error) {
     const stackModule = (await import('../../lib/builds-stack').catch(() => ({}))) as { FUNCTION_MEMORY_MB?: number };
@@ -69,6 +83,7 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
         ...(settings?.corsAllowedOrigins ? { CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins } : {}),
         ...(settings?.rateLimitBuildsPerHour !== undefined ? { RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour) } : {}),
       },
+      functions: {},
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Seed } from '../../local/seed';
+import { toolkitMultipart } from './multipart';
 
 /**
  * The bench's own seed (the shape of test/support/fixtures.ts, kept here so that the bench does
@@ -7,8 +8,8 @@ import type { Seed } from '../../local/seed';
  */
 export const ACCOUNT = { sid: 'ACbe0c0000000000000000000000000001', auth_token: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c' };
 export const SERVICE = 'ZSbe0c0000000000000000000000000001';
-const FUNCTION = 'ZHbe0c0000000000000000000000000001';
-const ASSET = 'ZHbe0c0000000000000000000000000002';
+export const FUNCTION = 'ZHbe0c0000000000000000000000000001';
+export const ASSET = 'ZHbe0c0000000000000000000000000002';
 export const FUNCTION_VERSIONS = ['ZNbe0c0000000000000000000000000101', 'ZNbe0c0000000000000000000000000102'];
 export const ASSET_VERSIONS = ['ZNbe0c0000000000000000000000000201', 'ZNbe0c0000000000000000000000000202'];
 
@@ -30,6 +31,15 @@ export const benchSeed: Seed = {
 export const AUTHORIZATION = `Basic ${Buffer.from(`${ACCOUNT.sid}:${ACCOUNT.auth_token}`).toString('base64')}`;
 
 export const BUILDS_PATH = `/v1/Services/${SERVICE}/Builds`;
+export const SERVICE_PATH = `/v1/Services/${SERVICE}`;
+export const FUNCTION_PATH = `/v1/Services/${SERVICE}/Functions/${FUNCTION}`;
+/** Where an asset version is uploaded (Twilio's serverless-upload host, the same API locally). */
+export const ASSET_VERSIONS_PATH = `/v1/Services/${SERVICE}/Assets/${ASSET}/Versions`;
+
+/** An asset version upload as the toolkit sends it: Path, Visibility, and the bytes as a file part. */
+export function uploadForm(bytes: Buffer, name = `bench-${bytes.length}.bin`) {
+  return toolkitMultipart({ Path: `/${name}`, Visibility: 'public' }, { filename: name, contentType: 'application/octet-stream', bytes });
+}
 
 /** The create form a deploy tool sends: repeated version keys, Dependencies as JSON text, a Runtime. */
 export const CREATE_FORM = (() => {

@@ -1,0 +1,116 @@
+/**
+ * Phase 7 (the client side): version uploads through the local stack over HTTP, against the same
+ * bytes put bare into the same S3 server, from this one process (a Node process with the
+ * handler's own content store: lambda/store's S3 client and its `put`), interleaved with the
+ * order alternating. The orchestrator asks for one size at a time: `warmup`, then `measure`.
+ *
+ *   upload  POST …/Assets/{ZH}/Versions, the multipart body Twilio's toolkit sends (Path,
+ *           Visibility, Content as a file part), on a keep-alive connection, until the whole 201
+ *           response is read;
+ *   floor   the PutObject the handler sends, by the same code (`ContentStore.put`: same bucket,
+ *           a key of the same shape, ContentType, the unreferenced tag, ChecksumSHA256), the
+ *           SHA-256 computed inside the timer as the handler computes it; until its response.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { arch, platform } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { newSid } from '../../lambda/domain/sid';
+import { keys } from '../../lambda/store/keys';
+import { fail, onRequest, report } from '../lib/ipc';
+import { ASSET_VERSIONS_PATH, AUTHORIZATION, SERVICE, uploadForm } from '../lib/seed';
+import type { UploadStackReady } from './upload-stack';
+
+export interface UploadSamples {
+  bytes: number;
+  /** Upload through the local stack (ms), one per iteration. */
+  uploadMs: number[];
+  /** The bare PutObject (ms), one per iteration. */
+  floorMs: number[];
+  /** Bytes of the multipart body sent per upload. */
+  multipartBytes: number;
+}
+
+const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as UploadStackReady;
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+// The handler's content store, configured from the environment as in the function.
+process.env.S3_ENDPOINT = target.s3Endpoint;
+process.env.CONTENT_BUCKET = target.bucket;
+const { contentStore } = await import('../../lambda/store/index');
+const content = contentStore();
+
+/** One upload over HTTP, timed to the end of the response; throws unless 201. */
+function upload(body: Buffer, contentType: string): Promise<number> {
+  const { hostname, port } = new URL(target.baseUrl);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const outgoing = request(
+      {
+        agent,
+        hostname,
+        port,
+        method: 'POST',
+        path: ASSET_VERSIONS_PATH,
+        headers: {
+          authorization: AUTHORIZATION,
+          'content-type': contentType,
+          'content-length': String(body.length),
+          accept: 'application/json',
+          // The toolkit's User-Agent shape.
+          'user-agent': `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const elapsed = performance.now() - started;
+          if (response.statusCode !== 201) reject(new Error(`upload answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
+          else resolve(elapsed);
+        });
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** The handler's PutObject, bare: same parameters, the checksum computed inside the timer. */
+async function floor(bytes: Buffer): Promise<number> {
+  const key = keys.content(SERVICE, newSid('ZN'));
+  const started = performance.now();
+  await content.put(key, bytes, 'application/octet-stream', createHash('sha256').update(bytes).digest('base64'));
+  return performance.now() - started;
+}
+
+async function samples(size: number, iterations: number): Promise<UploadSamples> {
+  const bytes = randomBytes(size);
+  const form = uploadForm(bytes);
+  const result: UploadSamples = { bytes: size, uploadMs: [], floorMs: [], multipartBytes: form.body.length };
+  for (let i = 0; i < iterations; i++) {
+    if (i % 2 === 0) {
+      result.uploadMs.push(await upload(form.body, form.contentType));
+      result.floorMs.push(await floor(bytes));
+    } else {
+      result.floorMs.push(await floor(bytes));
+      result.uploadMs.push(await upload(form.body, form.contentType));
+    }
+  }
+  return result;
+}
+
+onRequest('warmup', async (data) => {
+  const { bytes, iterations } = data as { bytes: number; iterations: number };
+  await samples(bytes, iterations);
+  await report('warm');
+});
+onRequest('measure', async (data) => {
+  const { bytes, iterations } = data as { bytes: number; iterations: number };
+  await report('samples', await samples(bytes, iterations));
+});
+onRequest('stop', () => {
+  agent.destroy();
+  process.exit(0);
+});
+report('ready').catch(fail);
