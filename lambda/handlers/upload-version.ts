@@ -2,6 +2,7 @@ import { config } from '../config';
 import { ContentTooLarge } from '../domain/errors';
 import { uploadVersionBody } from '../domain/schema';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
+import { multipartBody } from '../http/multipart';
 import { baseUrlOf } from '../http/urls';
 import { uploadVersion } from '../use-cases/deployables';
 import { parsedOrThrow } from './access';
@@ -22,7 +23,4 @@ const upload = (family: Family) => ({
 });
 
 /** POST /v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions and …/Assets/{AssetSid}/Versions. */
-export const handler = httpRoutes({
-  CreateFunctionVersion: upload(FUNCTIONS),
-  CreateAssetVersion: upload(ASSETS),
-});
+export const handler = httpRoutes({ CreateFunctionVersion: upload(FUNCTIONS), CreateAssetVersion: upload(ASSETS) }, { multipart: multipartBody() });

@@ -3,7 +3,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import httpCors from '@middy/http-cors';
-import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { config } from '../config';
@@ -21,7 +20,8 @@ export interface ApiContext extends Context {
 
 export type ApiEvent = APIGatewayProxyEventV2;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
-type ApiRequest = Request<ApiEvent, ApiResult, Error, ApiContext>;
+export type ApiRequest = Request<ApiEvent, ApiResult, Error, ApiContext>;
+export type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
@@ -35,7 +35,8 @@ export interface Operation {
   body?: 'form' | 'multipart';
 }
 
-interface ChainInternal {
+/** What the chain keeps about a request while it runs. */
+export interface ChainInternal {
   operation?: Operation;
 }
 
@@ -110,47 +111,6 @@ function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
   ];
 }
 
-/** Multipart framing and the Path and Visibility fields, on top of the content itself. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-
-/** The boundary of a multipart content type the parser accepts (the parser's own pattern); others are its 415. */
-const MULTIPART_BOUNDARY = /^multipart\/form-data; boundary=([a-zA-Z0-9-]{1,70})(; ?charset=[\w-]+)?$/i;
-
-/**
- * True unless the body lacks its close delimiter. busboy emits an error on the file stream of a
- * part the body ends inside, a stream the parser has no error listener on: an uncaught exception,
- * which ends the Lambda execution environment. Such a body is malformed anyway.
- */
-function hasCloseDelimiter(event: ApiEvent): boolean {
-  const boundary = MULTIPART_BOUNDARY.exec(event.headers['content-type'] ?? event.headers['Content-Type'] ?? '')?.[1];
-  if (!boundary) return true; // the parser answers 415
-  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  // The parser reads the body as if it began with CRLF.
-  return body.subarray(0, boundary.length + 4).toString('latin1') === `--${boundary}--` || body.includes(`\r\n--${boundary}--`, 0, 'latin1');
-}
-
-/**
- * Multipart bodies (version uploads): 413 naming the content limit when the body is larger than
- * that limit can explain, 400 for a body cut short, then @middy/http-multipart-body-parser
- * (busboy) with limits on parts, fields and the file's size (a larger file is a 413 too). A
- * plain field may hold as much as the content limit and one byte more (never cut silently):
- * Content sent as text is checked against the limit by the upload itself.
- */
-function multipartBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
-  const parser = httpMultipartBodyParser({
-    busboy: { limits: { fileSize: config.maxContentBytes, files: 1, fields: 8, parts: 9, fieldSize: config.maxContentBytes + 1, fieldNameSize: 64 } },
-  }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
-  return {
-    before: (request: ApiRequest) => {
-      if ((request.internal as ChainInternal).operation?.body !== 'multipart') return;
-      const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
-      if (bytes > config.maxContentBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(config.maxContentBytes);
-      if (!hasCloseDelimiter(request.event)) throw invalidParameter('Invalid multipart/form-data body');
-      return parser.before?.(request);
-    },
-  };
-}
-
 const corsHeaders = () =>
   httpCors({
     origins: config.corsAllowedOrigins,
@@ -166,7 +126,7 @@ const corsHeaders = () =>
  * operation for this request (by its route key), credentials, the operation's body parsing, and
  * the operation's handler last.
  */
-function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: boolean) {
+function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: boolean, multipart?: ApiMiddleware) {
   const route = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(corsHeaders())
@@ -177,7 +137,8 @@ function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: b
       },
     });
   if (!anonymous) route.use(requireCredentials());
-  route.use(formBody()).use(multipartBody());
+  route.use(formBody());
+  if (multipart) route.use(multipart);
   return route.handler((event, context) => {
     const operation = resolve(event);
     if (!operation) throw notFound(event.rawPath);
@@ -200,13 +161,17 @@ export function httpRoute(handler: Operation['handler'], options: RouteOptions =
 
 /**
  * A function serving several routes (a resource family): the one chain, and the operation of
- * each request found by its API Gateway route key in the route table.
+ * each request found by its API Gateway route key in the route table. Operations with multipart
+ * bodies need the multipart parser (lambda/http/multipart.ts), passed in by the one function
+ * that takes uploads, so that no other function bundles it.
  */
-export function httpRoutes(operations: Partial<Record<RouteId, Operation>>) {
+export function httpRoutes(operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
   const byRouteKey = new Map<string, Operation>();
   for (const route of ROUTES) {
     const operation = operations[route.id];
-    if (operation) byRouteKey.set(routeKeyOf(route), operation);
+    if (!operation) continue;
+    if (operation.body === 'multipart' && !parsers.multipart) throw new Error(`${route.id} takes a multipart body: pass the multipart parser`);
+    byRouteKey.set(routeKeyOf(route), operation);
   }
-  return chain((event) => byRouteKey.get(event.routeKey), false);
+  return chain((event) => byRouteKey.get(event.routeKey), false, parsers.multipart);
 }
