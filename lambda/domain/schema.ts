@@ -182,19 +182,18 @@ export const uploadVersionBody = z.object({
 });
 export type UploadVersionRequest = z.output<typeof uploadVersionBody>;
 
-/** Environment domain suffixes become part of a domain name: letters, digits and dashes. */
-const DOMAIN_SUFFIX = /^[A-Za-z0-9-]+$/;
-
 /** The Create Environment form. */
 export const createEnvironmentBody = z.object({
   UniqueName: text('UniqueName', 100),
-  DomainSuffix: z.optional(
-    z
-      .string()
-      .check(
+  // An empty DomainSuffix is no suffix, as an omitted one.
+  DomainSuffix: z.pipe(
+    z.optional(
+      z.string().check(
         z.maxLength(16, { error: 'Invalid DomainSuffix: at most 16 characters' }),
-        z.regex(DOMAIN_SUFFIX, { error: 'Invalid DomainSuffix: use only letters, digits and dashes' }),
+        z.regex(/^[A-Za-z0-9-]*$/, { error: 'Invalid DomainSuffix: use only letters, digits and dashes' }),
       ),
+    ),
+    z.transform((suffix) => suffix || undefined),
   ),
 });
 export type CreateEnvironmentRequest = z.output<typeof createEnvironmentBody>;
@@ -222,8 +221,12 @@ export const createDeploymentBody = z.object({
 });
 export type CreateDeploymentRequest = z.output<typeof createDeploymentBody>;
 
+/** An ISO 8601 date or date-time, as Twilio's date filters take (`2026-11-28`, `2026-11-28T12:00:00Z`). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const dateTime = (parameter: string) =>
-  z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), { error: `Invalid ${parameter}: expected an ISO 8601 date-time` }));
+  z.string().check(
+    z.refine((value) => ISO_8601.test(value) && !Number.isNaN(Date.parse(value)), { error: `Invalid ${parameter}: expected an ISO 8601 date-time` }),
+  );
 
 /** The List Logs query: Twilio's paging and its filters. */
 export const listLogsQuery = z.extend(listQuery, {

@@ -447,7 +447,8 @@ export class TableStore {
     const reservation: ReservationItem = { sid: environment.sid };
     const puts = [
       { Put: this.newItem(keys.environmentName(environment.service_sid, environment.unique_name), reservation) },
-      ...(environment.domain_suffix ? [{ Put: this.newItem(keys.environmentSuffix(environment.service_sid, environment.domain_suffix), reservation) }] : []),
+      // No suffix is reserved too: a service has one environment on its bare domain base.
+      { Put: this.newItem(keys.environmentSuffix(environment.service_sid, environment.domain_suffix ?? ''), reservation) },
       { Put: this.newItem(keys.environment(environment.service_sid, environment.sid), environment) },
     ];
     try {
@@ -456,7 +457,7 @@ export class TableStore {
     } catch (error) {
       const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'name-taken';
-      if (environment.domain_suffix && reasons[1]?.Code === 'ConditionalCheckFailed') return 'suffix-taken';
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'suffix-taken';
       throw error;
     }
   }
@@ -466,22 +467,30 @@ export class TableStore {
    * variables and deployments, and lets the build it pointed to expire again if no other
    * environment points to it. False when the account has no such environment.
    */
-  async deleteEnvironment(environment: EnvironmentItem, buildExpiresAt: number): Promise<boolean> {
+  async deleteEnvironment(environment: EnvironmentItem, buildExpiresAt: number): Promise<'deleted' | 'missing' | 'changed'> {
     const { service_sid: serviceSid } = environment;
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Delete: this.ownedBy(keys.environment(serviceSid, environment.sid), environment.account_sid) },
+            {
+              // Only as read: a deployment committed meanwhile would leave its build marked deployed here.
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.environment(serviceSid, environment.sid),
+                ConditionExpression: `account_sid = :account AND ${environment.build_sid ? 'build_sid = :build' : 'attribute_not_exists(build_sid)'}`,
+                ExpressionAttributeValues: { ':account': environment.account_sid, ...(environment.build_sid ? { ':build': environment.build_sid } : {}) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
             { Delete: { TableName: this.tableName, Key: keys.environmentName(serviceSid, environment.unique_name) } },
-            ...(environment.domain_suffix
-              ? [{ Delete: { TableName: this.tableName, Key: keys.environmentSuffix(serviceSid, environment.domain_suffix) } }]
-              : []),
+            { Delete: { TableName: this.tableName, Key: keys.environmentSuffix(serviceSid, environment.domain_suffix ?? '') } },
           ],
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      const reason = error instanceof TransactionCanceledException ? error.CancellationReasons?.[0] : undefined;
+      if (reason?.Code === 'ConditionalCheckFailed') return reason.Item ? 'changed' : 'missing';
       throw error;
     }
     const children: ItemKey[] = [];
@@ -504,7 +513,7 @@ export class TableStore {
         });
       await this.releaseBuild(serviceSid, environment.build_sid, buildExpiresAt);
     }
-    return true;
+    return 'deleted';
   }
 
   /** Writes a new variable and reserves its key in the environment; `key-taken` when another variable has it. */

@@ -25,7 +25,9 @@ export async function createEnvironment(
 /** Deletes an environment, its variables and deployments; its build expires after `buildTtlSeconds` unless deployed elsewhere. */
 export async function deleteEnvironment(table: EnvironmentTable, environment: EnvironmentItem, buildTtlSeconds: number, now: Date): Promise<void> {
   const expiresAt = Math.floor(now.getTime() / 1000) + buildTtlSeconds;
-  if (!(await table.deleteEnvironment(environment, expiresAt))) throw new ResourceNotFound(environment.sid);
+  const outcome = await table.deleteEnvironment(environment, expiresAt);
+  if (outcome === 'missing') throw new ResourceNotFound(environment.sid);
+  if (outcome === 'changed') throw new AlreadyExists(`Environment ${environment.sid} was changed by a deployment meanwhile: retry`);
 }
 
 /** Creates a variable; AlreadyExists when the environment has one of the same key. */

@@ -92,9 +92,17 @@ describe('validation: 400 / 20001 naming the parameter, nothing written', () => 
     ['DomainSuffix with a dot', { UniqueName: 'suffix-dot', DomainSuffix: 'a.b' }, /^Invalid DomainSuffix/],
     ['DomainSuffix with a slash', { UniqueName: 'suffix-slash', DomainSuffix: 'a/b' }, /^Invalid DomainSuffix/],
     ['DomainSuffix not ASCII', { UniqueName: 'suffix-accent', DomainSuffix: 'dév' }, /^Invalid DomainSuffix/],
-    ['DomainSuffix empty', { UniqueName: 'suffix-empty', DomainSuffix: '' }, /^Invalid DomainSuffix/],
   ])('CreateEnvironment: %s', async (_, form: Record<string, string>, message) => {
     await expectNothingWritten(stack, async () => expectTwilioError(await call(stack, 'POST', environmentsPath(SERVICE), { form }), 400, 20001, message));
+  });
+
+  it('CreateEnvironment: an empty DomainSuffix is no suffix, and a service has one environment without a suffix (409 for a second)', async () => {
+    const service = await expectJson(await call(stack, 'POST', '/v1/Services', { form: { UniqueName: freshName('bare'), FriendlyName: 'Bare' } }), 201);
+    const production = await createEnvironment(stack, service.sid, { UniqueName: 'production', DomainSuffix: '' });
+    expect(production).toMatchObject({ domain_suffix: null, domain_name: `${service.domain_base}.localhost` });
+    await expectNothingWritten(stack, async () =>
+      expectTwilioError(await call(stack, 'POST', environmentsPath(service.sid), { form: { UniqueName: 'another' } }), 409, 20409, /DomainSuffix/),
+    );
   });
 
   it('CreateEnvironment accepts the boundaries: a 100-character unique name, a 16-character suffix', async () => {
@@ -246,6 +254,8 @@ describe('validation: 400 / 20001 naming the parameter, nothing written', () => 
     ['FunctionSid of another kind', { FunctionSid: FUNCTION_VERSIONS[0]! }, /^Invalid FunctionSid/],
     ['StartDate not a date', { StartDate: 'not-a-date' }, /^Invalid StartDate/],
     ['StartDate out of range', { StartDate: '2026-13-45T00:00:00Z' }, /^Invalid StartDate/],
+    ['StartDate a bare year', { StartDate: '2024' }, /^Invalid StartDate/],
+    ['EndDate in words', { EndDate: 'March 7' }, /^Invalid EndDate/],
     ['EndDate not a date', { EndDate: 'yesterday' }, /^Invalid EndDate/],
     ['EndDate empty', { EndDate: '' }, /^Invalid EndDate/],
     ['PageSize 0', { PageSize: '0' }, /^Invalid PageSize/],

@@ -124,7 +124,7 @@ describe('environments', () => {
   const table = (overrides: Partial<Record<keyof EnvironmentTable, unknown>> = {}) =>
     ({
       insertEnvironment: vi.fn(async () => 'inserted'),
-      deleteEnvironment: vi.fn(async () => true),
+      deleteEnvironment: vi.fn(async () => 'deleted'),
       insertVariable: vi.fn(async () => 'inserted'),
       updateVariable: vi.fn(async () => 'updated'),
       deleteVariable: vi.fn(async () => true),
@@ -146,7 +146,7 @@ describe('environments', () => {
   it('builds the domain name from the service domain base, the suffix and the functions domain', async () => {
     const created = await createEnvironment(table(), SERVICE, { UniqueName: 'dev-environment', DomainSuffix: 'Dev' }, 'functions.example.com', NOW);
     expect(created.domain_name).toBe('app-1234-dev.functions.example.com');
-    const production = await createEnvironment(table(), SERVICE, { UniqueName: 'production' }, 'functions.example.com', NOW);
+    const production = await createEnvironment(table(), SERVICE, { UniqueName: 'production', DomainSuffix: undefined }, 'functions.example.com', NOW);
     expect(production).toMatchObject({ domain_name: 'app-1234.functions.example.com' });
     expect(production.domain_suffix).toBeUndefined();
   });
