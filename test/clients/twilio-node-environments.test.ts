@@ -7,6 +7,7 @@ import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, FUNCTION, FUNCTION_VERSIONS, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { type Created, completedBuild } from '../support/resources';
 import { startTestStack } from '../support/stack';
+import { expectRestException, rejection } from '../support/twilio-node';
 
 /**
  * twilio-node, the official Twilio helper library, unpatched apart from the base URL of its
@@ -30,22 +31,6 @@ const service = () => client.serverless.v1.services(SERVICE);
 const uniqueName = (prefix = 'node'): string => `${prefix}-${randomUUID().slice(0, 18)}`;
 const suffix = (): string => `s-${randomUUID().slice(0, 8)}`;
 const environmentUrl = (sid: string) => `${stack.baseUrl}/v1/Services/${SERVICE}/Environments/${sid}`;
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to reject');
-}
-
-function expectRestException(error: unknown, status: number, code: number): void {
-  expect(error).toBeInstanceOf(twilio.RestException);
-  expect(error).toMatchObject({ status, code, moreInfo: `https://www.twilio.com/docs/errors/${code}` });
-  expect((error as Error).message).toEqual(expect.any(String));
-}
 
 describe('twilio-node on Environments', () => {
   let domainBase: string;

@@ -8,6 +8,7 @@ import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { type Created, uploadVersion } from '../support/resources';
 import { startTestStack } from '../support/stack';
+import { expectRestException, rejection } from '../support/twilio-node';
 
 /**
  * twilio-node, the official Twilio helper library, unpatched apart from the base URL of its
@@ -29,22 +30,6 @@ afterAll(async () => {
 
 const services = () => client.serverless.v1.services;
 const uniqueName = (prefix = 'node'): string => `${prefix}-${randomUUID().slice(0, 18)}`;
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to reject');
-}
-
-function expectRestException(error: unknown, status: number, code: number): void {
-  expect(error).toBeInstanceOf(twilio.RestException);
-  expect(error).toMatchObject({ status, code, moreInfo: `https://www.twilio.com/docs/errors/${code}` });
-  expect((error as Error).message).toEqual(expect.any(String));
-}
 
 const FUNCTION_SOURCE = "exports.handler = (context, event, callback) => callback(null, { hello: 'world ✓' });\n";
 

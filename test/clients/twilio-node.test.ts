@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
 import { startTestStack } from '../support/stack';
+import { expectRestException, rejection } from '../support/twilio-node';
 
 /**
  * twilio-node, the official Twilio helper library, unpatched: its only change is the base URL of
@@ -32,22 +33,6 @@ const DEPENDENCIES = [
 interface PageOfBuilds {
   instances: BuildInstance[];
   nextPage(): Promise<PageOfBuilds> | undefined;
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to reject');
-}
-
-function expectRestException(error: unknown, status: number, code: number): void {
-  expect(error).toBeInstanceOf(twilio.RestException);
-  expect(error).toMatchObject({ status, code, moreInfo: `https://www.twilio.com/docs/errors/${code}` });
-  expect((error as Error).message).toEqual(expect.any(String));
 }
 
 /** SIDs of every build this file created, oldest first. */
