@@ -97,7 +97,10 @@ describe('validation: 400 / 20001 naming the parameter, nothing written', () => 
   });
 
   it('CreateEnvironment: an empty DomainSuffix is no suffix, and a service has one environment without a suffix (409 for a second)', async () => {
-    const service = await expectJson(await call(stack, 'POST', '/v1/Services', { form: { UniqueName: freshName('bare'), FriendlyName: 'Bare' } }), 201);
+    const service = await expectJson<{ sid: string; domain_base: string }>(
+      await call(stack, 'POST', '/v1/Services', { form: { UniqueName: freshName('bare'), FriendlyName: 'Bare' } }),
+      201,
+    );
     const production = await createEnvironment(stack, service.sid, { UniqueName: 'production', DomainSuffix: '' });
     expect(production).toMatchObject({ domain_suffix: null, domain_name: `${service.domain_base}.localhost` });
     await expectNothingWritten(stack, async () =>
