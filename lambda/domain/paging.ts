@@ -22,6 +22,6 @@ export function encodePageToken(cursor: PageCursor): string {
 /** The cursor a `PageToken` stands for; InvalidInput when the token is not one this API issued for this list. */
 export function decodePageToken(token: string, sidPrefix: string): PageCursor {
   const match = PAGE_TOKEN.exec(token);
-  if (!match || !match[2]?.startsWith(sidPrefix)) throw new InvalidInput('Invalid PageToken: not a token this API issued');
+  if (!match?.[2]?.startsWith(sidPrefix)) throw new InvalidInput('Invalid PageToken: not a token this API issued');
   return { direction: match[1] === 'A' ? 'after' : 'before', sid: match[2] };
 }

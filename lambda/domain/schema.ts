@@ -166,7 +166,9 @@ export const uploadVersionBody = z.object({
       z.string().check(
         z.maxLength(255, { error: 'Invalid Path: at most 255 characters' }),
         // A path becomes part of a URL: control characters (NUL, CR, LF, …) have no place in it.
-        z.regex(/^[^\x00-\x1f\x7f]*$/, { error: 'Invalid Path: control characters are not allowed' }),
+        z.refine((path) => ![...path].some((character) => character <= '\u001f' || character === '\u007f'), {
+          error: 'Invalid Path: control characters are not allowed',
+        }),
       ),
     ),
   ),
@@ -188,10 +190,12 @@ export const createEnvironmentBody = z.object({
   // An empty DomainSuffix is no suffix, as an omitted one.
   DomainSuffix: z.pipe(
     z.optional(
-      z.string().check(
-        z.maxLength(16, { error: 'Invalid DomainSuffix: at most 16 characters' }),
-        z.regex(/^[A-Za-z0-9-]*$/, { error: 'Invalid DomainSuffix: use only letters, digits and dashes' }),
-      ),
+      z
+        .string()
+        .check(
+          z.maxLength(16, { error: 'Invalid DomainSuffix: at most 16 characters' }),
+          z.regex(/^[A-Za-z0-9-]*$/, { error: 'Invalid DomainSuffix: use only letters, digits and dashes' }),
+        ),
     ),
     z.transform((suffix) => suffix || undefined),
   ),
@@ -224,9 +228,9 @@ export type CreateDeploymentRequest = z.output<typeof createDeploymentBody>;
 /** An ISO 8601 date or date-time, as Twilio's date filters take (`2026-11-28`, `2026-11-28T12:00:00Z`). */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const dateTime = (parameter: string) =>
-  z.string().check(
-    z.refine((value) => ISO_8601.test(value) && !Number.isNaN(Date.parse(value)), { error: `Invalid ${parameter}: expected an ISO 8601 date-time` }),
-  );
+  z
+    .string()
+    .check(z.refine((value) => ISO_8601.test(value) && !Number.isNaN(Date.parse(value)), { error: `Invalid ${parameter}: expected an ISO 8601 date-time` }));
 
 /** The List Logs query: Twilio's paging and its filters. */
 export const listLogsQuery = z.extend(listQuery, {
