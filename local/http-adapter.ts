@@ -64,7 +64,8 @@ export function toApiGatewayEvent(request: IncomingMessage, body: Buffer): APIGa
     rawQueryString,
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
-    ...(match.route ? { pathParameters: match.pathParameters } : {}),
+    // As API Gateway: no pathParameters on a route that has none.
+    ...(match.route && Object.keys(match.pathParameters).length > 0 ? { pathParameters: match.pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
