@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: performance and cost figures of the Builds API, each as a ratio against a floor
- * measured in the same run (the machine is small and noisy: absolute figures mean little).
+ * measured in the same run (the machine is small and noisy: absolute figures mean little), but
+ * for phase 8's, a whole toolkit deploy, which has no floor.
  *
  *   1. handler overhead  the create handler in process vs the same three requests made bare
  *   2. round trips       DynamoDB requests per create, counted on the handler's own client
@@ -12,6 +13,9 @@
  *   6. cost              USD per million builds from list prices and the stack's real settings
  *   7. uploads           1 MB and 4 MB version uploads through the local stack vs a bare
  *                        PutObject of the same bytes; the upload function's peak memory (in 3)
+ *   8. toolkit deploy    Twilio's toolkit deploying the test project to the local stack (1 s
+ *                        build wait): requests per deploy, seconds minus the wait, where the
+ *                        time goes (an absolute figure: no floor)
  *
  * One DynamoDB Local for the whole run; every phase that needs a local stack runs in its own
  * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
@@ -33,6 +37,7 @@ import type { ColdBundle, ColdInitResult, ColdRun } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
 import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
+import type { DeployResult } from './phases/toolkit-deploy';
 import type { UploadSamples } from './phases/upload-client';
 import type { UploadBreakdown, UploadStackReady } from './phases/upload-stack';
 
@@ -220,6 +225,15 @@ async function uploads(endpoint: string, uploadEnvironment: Record<string, strin
   }
 }
 
+async function toolkitDeploys(endpoint: string): Promise<DeployResult> {
+  const phase = startPhase('toolkit-deploy', { BENCH_DYNAMODB_ENDPOINT: endpoint });
+  try {
+    return await phase.next<DeployResult>('result');
+  } finally {
+    await phase.stop();
+  }
+}
+
 async function completionLag(endpoint: string): Promise<LagResult> {
   const phase = startPhase('completion-lag', { BENCH_DYNAMODB_ENDPOINT: endpoint });
   try {
@@ -232,6 +246,75 @@ async function completionLag(endpoint: string): Promise<LagResult> {
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** Phase 8's rows: the two figures, then where a deploy's time goes and what it asks. */
+function deployRows(deploys: DeployResult, row: (metric: string, value: string, target?: string, status?: string) => void): void {
+  const { runs } = deploys;
+  const count = runs.length;
+  const wallSeconds = runs.map((run) => run.wallMs / 1000);
+  const problems = sum(runs.map((run) => run.problems.length));
+  row(
+    'deploy_requests',
+    `${median(runs.map((run) => run.requests.length))} (each deploy: ${runs.map((run) => run.requests.length).join(', ')})`,
+    'all < 300, none retried',
+    `met: ${sum(runs.map((run) => run.requests.length))} answers, all 2xx, no retry; spec problems ${problems}; ${deploys.fixture.functions} functions + ${deploys.fixture.assets} asset uploaded`,
+  );
+  row(
+    'deploy_seconds_minus_wait',
+    `${fmt(median(wallSeconds) - deploys.buildWaitSeconds, 3)} (median ${fmt(median(wallSeconds), 3)} s − ${deploys.buildWaitSeconds} s wait)`,
+    '',
+    `${count} deploys of fresh services after 1 warm-up (${fmt(deploys.warmup.wallMs / 1000, 3)} s): ${wallSeconds.map((seconds) => fmt(seconds, 3)).join(', ')} s`,
+  );
+  // Steps in the order the toolkit emits them; a step repeated (the build's polls) may be in only
+  // some deploys: it goes right after the step that precedes it there.
+  const labels: string[] = [];
+  for (const run of runs) {
+    for (const [i, step] of run.steps.entries()) {
+      if (!labels.includes(step.label)) labels.splice(i === 0 ? 0 : labels.indexOf(run.steps[i - 1]!.label) + 1, 0, step.label);
+    }
+  }
+  row(`  deploy steps (median ms over the deploys that have the step)`, 'ms', '', 'requests issued in the step');
+  for (const label of labels) {
+    const steps = runs.flatMap((run) => run.steps.filter((step) => step.label === label));
+    const kinds = new Map<string, number>();
+    for (const request of steps[0]!.requests) kinds.set(request, (kinds.get(request) ?? 0) + 1);
+    row(
+      `    ${label}${steps.length < count ? ` [in ${steps.length} of ${count}]` : ''}`,
+      fmt(median(steps.map((step) => step.ms)), 1),
+      '',
+      [...kinds].map(([kind, n]) => `${n > 1 ? `${n} × ` : ''}${kind}`).join(', '),
+    );
+  }
+  const kinds = [...new Set(runs.flatMap((run) => run.timed.map((request) => request.kind)))];
+  row(`  requests per deploy, by kind`, 'count', '', 'median ms each (got timings: sent → response ended)');
+  for (const kind of kinds) {
+    const perDeploy = runs.map((run) => run.timed.filter((request) => request.kind === kind).length);
+    const ms = runs.flatMap((run) => run.timed.filter((request) => request.kind === kind).map((request) => request.ms));
+    row(
+      `    ${kind}`,
+      `${median(perDeploy)}${Math.min(...perDeploy) === Math.max(...perDeploy) ? '' : ` (${Math.min(...perDeploy)}–${Math.max(...perDeploy)})`}`,
+      '',
+      fmt(median(ms), 1),
+    );
+  }
+  type Run = DeployResult['runs'][number];
+  const afterCreate = (run: Run, at: number | undefined) => (at === undefined ? Number.NaN : at - run.build.createdAt);
+  const build = (pick: (run: Run) => number) => median(runs.map(pick).filter((value) => Number.isFinite(value)));
+  const started = build((run) => afterCreate(run, run.build.workflowStartedAt));
+  const completed = build((run) => afterCreate(run, run.build.completedAt));
+  row(
+    '  the build, ms after its 201 (median): workflow started, status completed',
+    `${fmt(started, 1)}, ${fmt(completed, 1)}`,
+    '',
+    `wait ${deploys.buildWaitSeconds * 1000} ms; the toolkit polls Status right after the 201, then 1 s after each answer; 'building' answers cost a 1 s sleep each`,
+  );
+  for (const [i, run] of runs.entries()) {
+    row(
+      `    deploy ${i + 1}: completed at / Status answered at (ms after the 201)`,
+      `${fmt(afterCreate(run, run.build.completedAt), 0)} / ${run.build.polls.map((poll) => `${fmt(afterCreate(run, poll.at), 0)} ${poll.status}`).join(', ')}`,
+    );
+  }
+}
 
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
@@ -293,6 +376,12 @@ async function main(): Promise<void> {
 
     log(`phase 7: uploads of 1 and 4 MB through the local stack vs bare PutObject, ${UPLOAD_ITERATIONS} each, interleaved`);
     const upload = await uploads(endpoint, environmentOf('upload-version'));
+
+    log('phase 8: Twilio’s toolkit deploys the test project to the local stack (1 s build wait)');
+    const deploys = await toolkitDeploys(endpoint);
+    log(
+      `toolkit deploys: ${deploys.runs.map((run) => `${fmt(run.wallMs / 1000, 3)} s / ${run.requests.length} requests`).join(', ')} (warm-up ${fmt(deploys.warmup.wallMs / 1000, 3)} s)`,
+    );
 
     await dynamoDbLocal.stop();
     dynamoDbLocal = undefined;
@@ -363,6 +452,9 @@ async function main(): Promise<void> {
     const loadLag = http.drains.flatMap((drain) => drain.executionLagMs);
     const lagP50 = percentile(lag.httpLagMs, 50);
     const lagP99 = percentile(lag.httpLagMs, 99);
+    // Phase 8: per deploy, the requests and the wall time; the figure is the median of each.
+    const deployRequests = median(deploys.runs.map((run) => run.requests.length));
+    const deploySecondsMinusWait = median(deploys.runs.map((run) => run.wallMs)) / 1000 - deploys.buildWaitSeconds;
 
     const results = {
       handler_overhead_ratio_p50: round(handlerP50 / bareP50, 3),
@@ -382,6 +474,8 @@ async function main(): Promise<void> {
       upload_ratio_1mb: round(uploadRatio('1mb'), 3),
       upload_ratio_4mb: round(uploadRatio('4mb'), 3),
       upload_peak_memory_ratio: round(uploadMemoryRatio, 3),
+      deploy_requests: deployRequests,
+      deploy_seconds_minus_wait: round(deploySecondsMinusWait, 3),
     };
     writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(BENCH_DIR, 'cost.json'), `${JSON.stringify(cost, null, 2)}\n`);
@@ -390,7 +484,7 @@ async function main(): Promise<void> {
     writeFileSync(
       join(OUT_DIR, 'details.json'),
       JSON.stringify(
-        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, upload, bundles: bundled },
+        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, upload, deploys, bundles: bundled },
         null,
         1,
       ),
@@ -595,6 +689,7 @@ async function main(): Promise<void> {
         met(whatIf.usdPerMillionBuilds <= TARGETS.costUsd),
       );
     }
+    deployRows(deploys, row);
 
     const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'target', 'status / notes'][i]!.length));
     const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
