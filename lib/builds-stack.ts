@@ -1,20 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
+import { BUILD_INSERT_FILTER, PIPE_BATCH_SIZE, WORKFLOW_INPUT_TEMPLATE } from './build-outbox';
 import type { BuildsStackSettings } from './stack-config';
 import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 
@@ -42,8 +45,8 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
  * The DynamoDB actions each function's handlers perform, from lambda/store/table-store.ts: every
  * route reads its context with BatchGetItem (loadContext). Create Build writes the build with
  * PutItem, or with a TransactWriteItems of Puts (build, idempotency record), which IAM authorizes
- * as PutItem; it reads an idempotency record and a replayed build with GetItem, and marks a build
- * whose workflow cannot start failed with UpdateItem. List routes Query; deletes use conditional
+ * as PutItem; it reads an idempotency record and a replayed build with GetItem, and nothing else:
+ * the table's stream starts the workflow (buildPipe). List routes Query; deletes use conditional
  * DeleteItem. Services create with a TransactWriteItems of two Puts (service, unique name),
  * resolve a unique name with GetItem, update with UpdateItem, and delete with a transaction of
  * two Deletes, a Query of the service's partition and BatchWriteItem. Functions and assets Query
@@ -65,7 +68,7 @@ const TABLE_ACTIONS: Record<FunctionEntry, string[]> = {
   functions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
   environments: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
   'fetch-build': ['dynamodb:BatchGetItem'],
   'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
@@ -97,8 +100,8 @@ const FUNCTION_MEMORY_OVERRIDES: Partial<Record<FunctionEntry, number>> = { 'upl
 /** `create-build` → `CreateBuild`. */
 const pascalCase = (entry: string): string => entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 
-/** The only route that starts the build workflow (lambda/workflow.ts). */
-const STARTS_WORKFLOW = 'create-build';
+/** The route whose builds are rate-limited per account and hour. */
+const CREATES_BUILDS = 'create-build';
 
 /**
  * ESM output needs a real `require` for the CommonJS dependencies esbuild bundles (they call
@@ -135,6 +138,9 @@ export class BuildsStack extends Stack {
   readonly table: TableV2;
   readonly contentBucket: Bucket;
   readonly stateMachine: StateMachine;
+  /** The EventBridge Pipe from the table's stream to the workflow, and the queue of the records it could not deliver. */
+  readonly pipe: CfnPipe;
+  readonly pipeDeadLetters: Queue;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   /** The function of each ROUTES entry, and of FALLBACK_ENTRY. */
@@ -160,6 +166,8 @@ export class BuildsStack extends Stack {
       // or crypto-shredding, which this table does not need.
       encryption: TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // The outbox: every new build item starts its workflow through the stream (buildPipe).
+      dynamoStream: StreamViewType.NEW_IMAGE,
       deletionProtection: !destroy,
       removalPolicy,
       globalSecondaryIndexes: [
@@ -173,6 +181,7 @@ export class BuildsStack extends Stack {
 
     this.contentBucket = this.versionContentBucket(removalPolicy);
     this.stateMachine = this.buildWorkflow(settings, removalPolicy);
+    [this.pipe, this.pipeDeadLetters] = this.buildPipe();
 
     for (const entry of new Set(ROUTES.map((route) => route.entry))) {
       const routes = ROUTES.filter((route) => route.entry === entry);
@@ -182,17 +191,11 @@ export class BuildsStack extends Stack {
       const fn = this.handlerFunction(functionId, entry, settings, removalPolicy, {
         TABLE_NAME: this.table.tableName,
         // Empty (unset) on AWS; declared so that `sam local invoke --env-vars` can point them at
-        // DynamoDB Local and the local Step Functions endpoint (SAM only overrides declared ones).
+        // DynamoDB Local (SAM only overrides declared ones).
         DYNAMODB_ENDPOINT: '',
         BUILD_TTL_HOURS: String(settings.buildTtlHours),
         ...(settings.publicBaseUrl ? { PUBLIC_BASE_URL: settings.publicBaseUrl } : {}),
-        ...(entry === STARTS_WORKFLOW
-          ? {
-              STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
-              STEPFUNCTIONS_ENDPOINT: '',
-              RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour),
-            }
-          : {}),
+        ...(entry === CREATES_BUILDS ? { RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour) } : {}),
         ...(content ? { CONTENT_BUCKET: this.contentBucket.bucketName, S3_ENDPOINT: '' } : {}),
         ...(entry === 'upload-version' ? { MAX_CONTENT_BYTES: String(settings.maxContentBytes) } : {}),
         ...(entry === 'environments' ? { FUNCTIONS_DOMAIN: settings.functionsDomain } : {}),
@@ -215,9 +218,6 @@ export class BuildsStack extends Stack {
           reason:
             'Object keys are services/<ServiceSid>/versions/<VersionSid>, SIDs minted per request; the grant stops at the services/ prefix, the only one the API writes.',
         });
-      }
-      if (entry === STARTS_WORKFLOW) {
-        fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
       }
       this.functions[entry] = fn;
     }
@@ -269,6 +269,69 @@ export class BuildsStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'ContentBucketName', { value: this.contentBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PipeDeadLetterQueueUrl', { value: this.pipeDeadLetters.queueUrl, description: 'Stream records whose workflow could not be started' });
+  }
+
+  /**
+   * The outbox's delivery: an EventBridge Pipe reads the table's stream, keeps inserted build
+   * items (BUILD_INSERT_FILTER: filtered before billing) and starts the Express workflow with
+   * each one's input (WORKFLOW_INPUT_TEMPLATE), asynchronously. The same filter and template drive
+   * the local stream poller (local/stream-poller.ts). A record whose start keeps failing goes to
+   * a dead-letter queue after the retries (its build then stays `building` until its TTL: the
+   * queue is the alarm). Its role may read this table's stream, start this state machine and
+   * send to this queue, nothing else.
+   */
+  private buildPipe(): [CfnPipe, Queue] {
+    const deadLetters = new Queue(this, 'PipeDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the build pipe.',
+    });
+    const role = new Role(this, 'BuildPipeRole', {
+      assumedBy: new ServicePrincipal('pipes.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: `Starts the build workflow of each new build of ${SERVICE_NAME}`,
+    });
+    const streamArn = this.table.tableStreamArn!;
+    role.addToPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn],
+      }),
+    );
+    role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:ListStreams'], resources: [`${this.table.tableArn}/stream/*`] }));
+    role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }));
+    role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }));
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.table.node.defaultChild as CfnElement)}.Arn>/stream/*]`,
+      reason: "dynamodb:ListStreams takes the table's stream/* pattern: the stream's label is minted by DynamoDB when the stream is enabled.",
+    });
+    const pipe = new CfnPipe(this, 'BuildPipe', {
+      description: 'Starts the build workflow of every build item inserted in the table (the outbox)',
+      roleArn: role.roleArn,
+      source: streamArn,
+      sourceParameters: {
+        dynamoDbStreamParameters: {
+          // From the oldest record kept: builds written before the pipe existed are not skipped.
+          startingPosition: 'TRIM_HORIZON',
+          batchSize: PIPE_BATCH_SIZE,
+          maximumRetryAttempts: 10,
+          deadLetterConfig: { arn: deadLetters.queueArn },
+        },
+        filterCriteria: { filters: [{ pattern: JSON.stringify(BUILD_INSERT_FILTER) }] },
+      },
+      target: this.stateMachine.stateMachineArn,
+      targetParameters: {
+        inputTemplate: WORKFLOW_INPUT_TEMPLATE,
+        stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' },
+      },
+    });
+    pipe.node.addDependency(role);
+    return [pipe, deadLetters];
   }
 
   /**

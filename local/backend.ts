@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, type KeySchemaElement, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEY } from '../lambda/store/keys';
@@ -6,6 +7,7 @@ import { startDynamoDbLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
 import { loadSeed, type Seed } from './seed';
 import { type LocalStepFunctions, startLocalStepFunctions } from './step-functions';
+import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -29,6 +31,14 @@ export interface LocalBackendOptions {
   seed?: Seed;
   /** Called once the table and seed exist (e.g. to add fixtures). */
   prepare?: (documentClient: DynamoDBDocumentClient) => Promise<void>;
+  /**
+   * `in-process` (default): the workflow runner and the stream poller that starts it (the local
+   * EventBridge Pipe) run here; `elsewhere`: another process runs them against the same table
+   * (e.g. a handlers-only process beside a long-lived backend).
+   */
+  workflow?: 'in-process' | 'elsewhere';
+  /** Where the stream poller keeps its place; default: beside DynamoDB Local's data with `dynamoDbPath`, else in memory. */
+  checkpointFile?: string;
   /** A Step Functions endpoint to use as is (with `stateMachineArn`); when unset, the workflow runs in process. */
   stepFunctionsEndpoint?: string;
   stateMachineArn?: string;
@@ -63,8 +73,10 @@ export interface LocalBackend {
   documentClient: DynamoDBDocumentClient;
   /** True when DynamoDB Local was started here (and is thrown away by `stop`). */
   ephemeral: boolean;
-  /** The in-process workflow runner, when one was started here. */
+  /** The in-process workflow runner, when one was started here; its `drain` first waits for the stream poller to catch up. */
   stepFunctions: LocalStepFunctions | undefined;
+  /** The stream poller that starts the workflow of each new build, when started here. */
+  poller: StreamPoller | undefined;
   stop(): Promise<void>;
 }
 
@@ -141,9 +153,12 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     }
 
     let stepFunctions: LocalStepFunctions | undefined;
-    let stepFunctionsEndpoint = options.stepFunctionsEndpoint;
-    let stateMachineArn = options.stateMachineArn;
-    if (stepFunctionsEndpoint) {
+    let poller: StreamPoller | undefined;
+    let stepFunctionsEndpoint = options.stepFunctionsEndpoint ?? '';
+    let stateMachineArn = options.stateMachineArn ?? '';
+    if (options.workflow === 'elsewhere') {
+      // Nothing to start: another process polls this table's stream.
+    } else if (stepFunctionsEndpoint) {
       if (!stateMachineArn) throw new LocalBackendError('STEPFUNCTIONS_ENDPOINT is set, so STATE_MACHINE_ARN must name the state machine to start.');
     } else {
       stateMachineArn = LOCAL_STATE_MACHINE_ARN;
@@ -156,6 +171,24 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       });
       started.push(stepFunctions);
       stepFunctionsEndpoint = stepFunctions.endpoint;
+      // The local EventBridge Pipe: the table's stream starts the workflow of every new build.
+      const runner = stepFunctions;
+      poller = await startStreamPoller({
+        dynamoDb,
+        endpoint,
+        tableName: options.tableName,
+        start: (input, name) => void runner.start(input, name),
+        startingPosition: (options.table ?? 'create-and-seed') === 'require-existing' ? 'LATEST' : 'TRIM_HORIZON',
+        checkpointFile:
+          options.checkpointFile ?? (options.dynamoDbPath ? join(options.dynamoDbPath, `stream-checkpoint-${options.tableName}.json`) : undefined),
+        log: options.log,
+      });
+      started.push(poller);
+      const drainExecutions = runner.drain;
+      runner.drain = async () => {
+        await poller?.caughtUp();
+        await drainExecutions();
+      };
     }
 
     return {
@@ -171,6 +204,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       documentClient,
       ephemeral,
       stepFunctions,
+      poller,
       stop: stopAll,
     };
   } catch (error) {

@@ -40,19 +40,38 @@ Create a build:
 `
     : '  (the seed has no account with a service)'
 }
-Ctrl-C stops the API, DynamoDB Local and the S3 server.`);
+Ctrl-C (or SIGTERM, to this process or to npm) stops the API, DynamoDB Local, the S3 server and the stream poller.`);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
+    console.log(`\n${reason}: stopping…`);
+    // Everything the stack started ends within STOP_LIMIT_MS: past it, what is left is killed.
+    const limit = setTimeout(() => {
+      // DynamoDB Local's Java is killed on exit (local/dynamodb-local.ts); the S3 server is in this process.
+      console.error(`still stopping after ${STOP_LIMIT_MS / 1000} s: killing what is left`);
+      process.exit(1);
+    }, STOP_LIMIT_MS);
+    limit.unref();
     await stack.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // A signal sent to the `npm start` process alone (a process manager, `docker stop`, a CI runner)
+  // ends npm and its shell but is not passed on to this process: when the process that started
+  // this one is gone (this one is handed to another parent), stop as on SIGTERM.
+  const parent = process.ppid;
+  const watchParent = setInterval(() => {
+    if (process.ppid !== parent) void stop('the process that started the stack ended');
+  }, 250);
+  watchParent.unref();
 }
+
+/** The most a stop may take before what is left is killed (the stack's parts stop in about a second). */
+const STOP_LIMIT_MS = 8_000;
 
 main().catch((error: Error) => {
   console.error(`Cannot start the local stack: ${error.message}`);

@@ -6,6 +6,7 @@ import { startLocalBackend, useLocalCredentials } from './backend';
 import { createApiServer, type LambdaHttpHandler } from './http-adapter';
 import type { Seed } from './seed';
 import type { LocalStepFunctions } from './step-functions';
+import type { StreamPoller } from './stream-poller';
 
 export interface LocalStackOptions {
   /** HTTP port of the API; 0 picks a free one. */
@@ -22,6 +23,15 @@ export interface LocalStackOptions {
   /** The client the workflow's DynamoDB tasks use (tests inject faults with it). */
   workflowDynamoDb?: DynamoDBClient;
   retryIntervalMs?: number;
+  /** Where the stream poller keeps its place (default: beside DynamoDB Local's data with `dynamoDbPath`, else in memory). */
+  checkpointFile?: string;
+  /**
+   * `in-process` (default): the workflow runner and the stream poller run in this process beside
+   * the handlers; `elsewhere`: another process polls the table's stream (the handlers only write).
+   */
+  workflow?: 'in-process' | 'elsewhere';
+  /** A running S3-compatible endpoint holding the content bucket; when unset, a local S3 server is started. */
+  s3Endpoint?: string;
   /** Handler configuration (PUBLIC_BASE_URL, CORS_ALLOWED_ORIGINS, …), as Lambda environment variables. */
   env?: Record<string, string>;
 }
@@ -37,7 +47,10 @@ export interface LocalStack {
   contentBucket: string;
   dynamoDb: DynamoDBClient;
   documentClient: DynamoDBDocumentClient;
+  /** The in-process workflow runner (absent with `workflow: 'elsewhere'`). */
   stepFunctions: LocalStepFunctions;
+  /** The stream poller that starts each new build's workflow (absent with `workflow: 'elsewhere'`). */
+  poller: StreamPoller | undefined;
   stop(): Promise<void>;
 }
 
@@ -55,6 +68,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     dynamoDbPath: options.dynamoDbPath,
     s3Path: options.s3Path,
+    s3Endpoint: options.s3Endpoint,
+    checkpointFile: options.checkpointFile,
+    workflow: options.workflow,
     seed: options.seed,
     buildWaitSeconds: options.buildWaitSeconds ?? 2,
     workflowDynamoDb: options.workflowDynamoDb,
@@ -87,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoDb: backend.dynamoDb,
       documentClient: backend.documentClient,
       stepFunctions: backend.stepFunctions!,
+      poller: backend.poller,
       stop: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -20,6 +20,32 @@ const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
  */
 const isUnreachable = (error: unknown): boolean => NETWORK_ERRORS.has((error as { code?: string }).code ?? '') || (error as Error).name === 'TimeoutError';
 
+/**
+ * Step Functions names a DynamoDB integration's error after the exception class of the AWS SDK
+ * for Java (`DynamoDB.<class>`), and reports any error without a class of its own as
+ * `DynamoDB.AmazonDynamoDBException`. SDK v3 names some of these classes differently
+ * (`InternalServerError`, `RequestLimitExceeded`): this maps the name v3 throws to the one
+ * Step Functions uses, so that the definition's Retry and Catch see locally what they see on AWS.
+ */
+export const STEP_FUNCTIONS_DYNAMODB_ERRORS: Readonly<Record<string, string>> = {
+  ConditionalCheckFailedException: 'ConditionalCheckFailedException',
+  InternalServerError: 'InternalServerErrorException',
+  ItemCollectionSizeLimitExceededException: 'ItemCollectionSizeLimitExceededException',
+  LimitExceededException: 'LimitExceededException',
+  ProvisionedThroughputExceededException: 'ProvisionedThroughputExceededException',
+  RequestLimitExceeded: 'RequestLimitExceededException',
+  ResourceInUseException: 'ResourceInUseException',
+  ResourceNotFoundException: 'ResourceNotFoundException',
+  ThrottlingException: 'ThrottlingException',
+  TransactionConflictException: 'TransactionConflictException',
+};
+
+/** The error name Step Functions gives a DynamoDB task's failure (see STEP_FUNCTIONS_DYNAMODB_ERRORS). */
+export function stepFunctionsErrorName(error: unknown): string {
+  const name = isUnreachable(error) ? undefined : STEP_FUNCTIONS_DYNAMODB_ERRORS[(error as Error).name];
+  return `DynamoDB.${name ?? 'AmazonDynamoDBException'}`;
+}
+
 type TaskHandler = (parameters: unknown) => Promise<unknown>;
 
 export interface ExecutionRecord {
@@ -42,6 +68,10 @@ export interface LocalStepFunctionsOptions {
 export interface LocalStepFunctions {
   endpoint: string;
   executions: Map<string, ExecutionRecord>;
+  /** Starts an execution in process (the local stream poller's target, as the Pipe's is StartExecution). */
+  start(input: unknown, name?: string): ExecutionRecord;
+  /** The execution of that name once it has started (the stream poller starts it shortly after the build is written). */
+  whenStarted(name: string, timeoutMs?: number): Promise<ExecutionRecord>;
   /** Resolves when every execution started so far has ended. */
   drain(): Promise<void>;
   stop(): Promise<void>;
@@ -61,7 +91,7 @@ function taskHandlers(definition: Record<string, unknown>, dynamoDb: DynamoDBCli
         return output;
       } catch (error) {
         const named = new Error((error as Error).message);
-        named.name = `DynamoDB.${isUnreachable(error) ? 'AmazonDynamoDBException' : (error as Error).name}`;
+        named.name = stepFunctionsErrorName(error);
         throw named;
       }
     };
@@ -72,24 +102,40 @@ function taskHandlers(definition: Record<string, unknown>, dynamoDb: DynamoDBCli
 /**
  * A local Step Functions endpoint: `StartExecution` over the AWS JSON protocol, each execution
  * run in process by aws-local-stepfunctions from the same definition the CDK stack deploys.
- * Execution names are unique, as on AWS (`ExecutionAlreadyExists`).
+ * Express does not dedupe execution names: a name started twice runs twice (`executions` keeps the last).
  */
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
   const stateMachine = new StateMachine(options.definition as never);
   const handlers = taskHandlers(options.definition, options.dynamoDb);
   const taskStates = Object.keys(handlers);
   const executions = new Map<string, ExecutionRecord>();
+  const startWaiters = new Map<string, Array<(record: ExecutionRecord) => void>>();
+  const whenStarted = (name: string, timeoutMs = 15_000): Promise<ExecutionRecord> => {
+    const known = executions.get(name);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`No execution ${name} started within ${timeoutMs} ms`)), timeoutMs);
+      const waiters = startWaiters.get(name) ?? [];
+      waiters.push((record) => {
+        clearTimeout(timer);
+        resolve(record);
+      });
+      startWaiters.set(name, waiters);
+    });
+  };
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
 
   function startExecution(request: { stateMachineArn?: string; name?: string; input?: string }) {
     if (request.stateMachineArn !== options.stateMachineArn) {
       return { status: 400, body: { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${request.stateMachineArn}'` } };
     }
-    const name = request.name ?? randomUUID();
-    if (executions.has(name)) {
-      return { status: 400, body: { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${name}'` } };
-    }
-    const input = JSON.parse(request.input ?? '{}') as unknown;
+    const { executionArn, startDate } = start(JSON.parse(request.input ?? '{}') as unknown, request.name);
+    return { status: 200, body: { executionArn, startDate: startDate.getTime() / 1000 } };
+  }
+
+  /** Runs one execution of the definition (Express: a name given twice runs twice, as on AWS). */
+  function start(input: unknown, executionName?: string): ExecutionRecord & { executionArn: string; startDate: Date } {
+    const name = executionName ?? randomUUID();
     const executionArn = `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const startDate = new Date();
     const execution = stateMachine.run(input as never, {
@@ -125,7 +171,9 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
       ),
     };
     executions.set(name, record);
-    return { status: 200, body: { executionArn, startDate: startDate.getTime() / 1000 } };
+    for (const resolve of startWaiters.get(name) ?? []) resolve(record);
+    startWaiters.delete(name);
+    return Object.assign(record, { executionArn, startDate });
   }
 
   const server: Server = createServer((request, response) => {
@@ -156,6 +204,8 @@ export async function startLocalStepFunctions(options: LocalStepFunctionsOptions
   return {
     endpoint: `http://127.0.0.1:${port}`,
     executions,
+    start,
+    whenStarted,
     drain,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));

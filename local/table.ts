@@ -1,13 +1,28 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  type StreamSpecification,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
 
-/** Creates the Builds table as the CDK stack defines it (same keys, on-demand, TTL); a no-op if it exists. */
+/** The table's stream, as the CDK stack enables it: the outbox the workflow is started from (lib/build-outbox.ts). */
+export const TABLE_STREAM: StreamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' };
+
+/**
+ * Creates the Builds table as the CDK stack defines it (same keys, on-demand, TTL, the stream); if
+ * it exists without a stream (made before the outbox), the stream is turned on.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: TABLE_STREAM,
         AttributeDefinitions: [
           { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
@@ -33,5 +48,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.StreamSpecification?.StreamEnabled) {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+  }
 }

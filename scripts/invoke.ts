@@ -5,7 +5,8 @@
  *
  * DynamoDB: `DYNAMODB_ENDPOINT` (its table `TABLE_NAME` must exist), else a throwaway DynamoDB
  * Local in memory with the table, the demo seed (or `SEED_FILE`) and the example build the sample
- * events name. Step Functions: `STEPFUNCTIONS_ENDPOINT` + `STATE_MACHINE_ARN`, else the build
+ * events name. The table's stream starts the workflow of a created build: `STEPFUNCTIONS_ENDPOINT` + `STATE_MACHINE_ARN`
+ * (another stack's runner, whose poller reads the same table) leave that to it, else the build
  * workflow runs in process; the tool waits for it (`BUILD_WAIT_SECONDS`, default 2) before exiting.
  *
  * Exit code 0 whenever the handler ran, whatever status it answered; 1 when the tool could not
@@ -137,9 +138,10 @@ async function main(argv: string[]): Promise<void> {
     }
     await new Promise<void>((resolve, reject) => stdoutWrite(`${JSON.stringify(output, null, 2)}\n`, (error) => (error ? reject(error) : resolve())));
 
-    // A build started here completes here: wait for its workflow before DynamoDB goes away.
+    // A build created here completes here: the stream poller starts its workflow; wait for it
+    // before DynamoDB goes away.
     const executions = backend.stepFunctions?.executions;
-    if (executions?.size) {
+    if (entry === 'create-build' && backend.poller && executions) {
       console.error(`invoke: waiting for the build workflow (${buildWaitSeconds} s)…`);
       await backend.stepFunctions?.drain();
       for (const execution of executions.values()) console.error(`invoke: workflow ${execution.name}: ${execution.status}`);

@@ -2,6 +2,7 @@ import type { AssetVersionItem, BuildItem, Dependency, FunctionVersionItem } fro
 import { InvalidInput } from './errors';
 import { type Runtime, resolveRuntime } from './runtime';
 import { newBuildSid } from './sid';
+import { buildCount } from './workflow-input';
 
 export interface NewBuildInput {
   accountSid: string;
@@ -58,6 +59,8 @@ export function newBuild(input: NewBuildInput): BuildItem {
     date_created: created,
     date_updated: created,
     expires_at: Math.floor(input.now.getTime() / 1000) + input.ttlSeconds,
+    // Read from the stream by the workflow's start (lib/build-outbox.ts): the hour it counts in.
+    ...buildCount(input.now),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IdempotencyItem } from '../store/items';
+import type { BuildItem, IdempotencyItem } from '../store/items';
 import { InvalidInput } from './errors';
 import type { CreateBuildRequest } from './schema';
 
@@ -32,6 +32,18 @@ export function requestFingerprint(serviceSid: string, body: CreateBuildRequest)
 /** A recorded key counts until it expires, even if DynamoDB's TTL has not removed it yet. */
 export function isLive(record: IdempotencyItem | undefined, now: Date): record is IdempotencyItem {
   return record !== undefined && record.expires_at >= Math.floor(now.getTime() / 1000);
+}
+
+/** Twilio's error for a build on a retired runtime: the answer to the request itself, not a failure of this service. */
+export const RETIRED_RUNTIME_ERROR = 82007;
+
+/**
+ * Whether the build an Idempotency-Key is bound to can no longer be the answer to a retry: gone
+ * (deleted, expired) or failed by this service (its workflow's retries exhausted) rather than by
+ * its request (a retired runtime fails the same request again). Such a key is rebound to a new build.
+ */
+export function isDeadBuild(build: Pick<BuildItem, 'status' | 'error_code'> | undefined): boolean {
+  return build === undefined || (build.status === 'failed' && build.error_code !== RETIRED_RUNTIME_ERROR);
 }
 
 const HOUR_MS = 3_600_000;

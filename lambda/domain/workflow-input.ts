@@ -1,27 +1,38 @@
 import type { BuildItem } from '../store/items';
 import { hourOf, rateWindowExpiry } from './guards';
 
-/** The execution input: what the workflow's states read with JSONPath. */
+/**
+ * The execution input: what the workflow's states read with JSONPath. The table's stream starts
+ * the workflow with it (lib/build-outbox.ts maps a new build item to it, for the EventBridge Pipe
+ * and the local stream poller alike), so every field is a string: the text a Pipes input template
+ * makes of the item's attributes.
+ */
 export interface BuildWorkflowInput {
   sid: string;
   account_sid: string;
   service_sid: string;
   runtime: string;
   /** The clock hour (since the epoch) the build counts in, for the builds-per-hour limit. */
-  count_hour: number;
+  count_hour: string;
   /** When that hour's counter may expire (epoch seconds, as a DynamoDB number string). */
   count_expires_at: string;
 }
 
+/** The hour a build created at `date` counts in, and when that hour's counter may expire: stored on the build item. */
+export function buildCount(date: Date): { count_hour: number; count_expires_at: number } {
+  const hour = hourOf(date);
+  return { count_hour: hour, count_expires_at: rateWindowExpiry(hour) };
+}
+
 /** The execution input of a build's workflow. */
 export function workflowInput(build: Pick<BuildItem, 'sid' | 'account_sid' | 'service_sid' | 'runtime' | 'date_created'>): BuildWorkflowInput {
-  const hour = hourOf(new Date(build.date_created));
+  const count = buildCount(new Date(build.date_created));
   return {
     sid: build.sid,
     account_sid: build.account_sid,
     service_sid: build.service_sid,
     runtime: build.runtime,
-    count_hour: hour,
-    count_expires_at: String(rateWindowExpiry(hour)),
+    count_hour: String(count.count_hour),
+    count_expires_at: String(count.count_expires_at),
   };
 }

@@ -1,23 +1,37 @@
 import { config } from '../config';
 import { newBuild, requireVersions } from '../domain/build';
-import { hashIdempotencyKey, hourOf, IDEMPOTENCY_WINDOW_SECONDS, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../domain/guards';
+import {
+  hashIdempotencyKey,
+  hourOf,
+  IDEMPOTENCY_WINDOW_SECONDS,
+  isDeadBuild,
+  isLive,
+  readIdempotencyKey,
+  requestFingerprint,
+  secondsUntilNextHour,
+} from '../domain/guards';
 import { createBuildBody } from '../domain/schema';
-import { idempotencyKeyReused, notFound, tooManyRequests } from '../http/errors';
-import { type ApiEvent, httpRoute, json, logger } from '../http/middleware';
+import { idempotencyKeyReused, serviceUnavailable, tooManyRequests } from '../http/errors';
+import { type ApiEvent, httpRoute, json } from '../http/middleware';
 import { renderBuild } from '../http/render';
 import { baseUrlOf } from '../http/urls';
 import { tableStore } from '../store';
-import type { IdempotencyItem } from '../store/items';
-import { startBuildWorkflow } from '../workflow';
+import type { BuildItem, IdempotencyItem } from '../store/items';
 import { authorizeService, buildPath, parsedOrThrow } from './access';
 
-/** The answer to a request whose Idempotency-Key is already recorded: the same build, or 422. */
-async function replay(event: ApiEvent, record: IdempotencyItem, requestHash: string) {
+/**
+ * The build a recorded Idempotency-Key names, to answer the same request again; undefined when
+ * that build is dead (deleted, expired, or failed by this service), so that the key is rebound
+ * to a new build. A key reused with another request is a 422.
+ */
+async function boundBuild(record: IdempotencyItem, requestHash: string): Promise<BuildItem | undefined> {
   if (record.request_hash !== requestHash) throw idempotencyKeyReused();
   const build = await tableStore.getBuild(record.service_sid, record.build_sid);
-  if (!build) throw notFound(event.rawPath);
-  return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
+  return isDeadBuild(build) ? undefined : build;
 }
+
+const replayed = (event: ApiEvent, build: BuildItem) =>
+  json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
 
 /** POST /v1/Services/{ServiceSid}/Builds (CreateBuild). */
 export const handler = httpRoute(
@@ -40,7 +54,13 @@ export const handler = httpRoute(
     const service = authorizeService(context.credentials, found, event.rawPath);
     const body = parsedOrThrow(parsed);
     const requestHash = requestFingerprint(serviceSid, body);
-    if (isLive(found.idempotency, now)) return replay(event, found.idempotency, requestHash);
+    // A live key answers with its build, unless that build is dead: then the key is rebound below.
+    let deadBuildSid: string | undefined;
+    if (isLive(found.idempotency, now)) {
+      const bound = await boundBuild(found.idempotency, requestHash);
+      if (bound) return replayed(event, bound);
+      deadBuildSid = found.idempotency.build_sid;
+    }
     // The workflow counts each build in its hour; concurrent creates may overshoot by a few.
     if (config.rateLimitBuildsPerHour > 0 && found.buildsThisHour >= config.rateLimitBuildsPerHour) {
       throw tooManyRequests(secondsUntilNextHour(now), config.rateLimitBuildsPerHour);
@@ -57,32 +77,21 @@ export const handler = httpRoute(
       ttlSeconds: config.buildTtlSeconds,
       now,
     });
-    let outcome: Awaited<ReturnType<typeof tableStore.insertBuild>>;
-    try {
-      outcome = await tableStore.insertBuild(
-        build,
-        keyHash ? { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now } : undefined,
-      );
-    } catch (error) {
-      // The write may have landed even though it failed here (a timeout): start the workflow
-      // anyway, so such a build completes; if it did not land, the workflow ends at once.
-      await startBuildWorkflow(config.stateMachineArn, build).catch(() => undefined);
-      throw error;
-    }
+    // The build item is the outbox: once it is written, the table's stream starts its workflow
+    // (lib/build-outbox.ts), whatever happens to this process next. The key is written in the same
+    // transaction, so it is bound exactly when the build exists and will run.
+    const outcome = await tableStore.insertBuild(
+      build,
+      keyHash ? { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now, replacing: deadBuildSid } : undefined,
+    );
     if (outcome === 'idempotency-key-taken') {
       // A concurrent request with the same key won the race: answer with its build.
       const record = await tableStore.getIdempotency(accountSid, keyHash!, now);
       if (!record) throw idempotencyKeyReused();
-      return replay(event, record, requestHash);
-    }
-
-    try {
-      await startBuildWorkflow(config.stateMachineArn, build);
-    } catch (error) {
-      // No 201 may name a build that cannot complete.
-      logger.error('could not start the build workflow; marking the build failed', { buildSid: build.sid, error: error as Error });
-      await tableStore.markBuildFailed(serviceSid, build.sid, 20500, 'The build workflow could not be started', new Date());
-      throw error;
+      const bound = await boundBuild(record, requestHash);
+      // The winner's build is already dead (deleted at once): a retry rebinds the key.
+      if (!bound) throw serviceUnavailable();
+      return replayed(event, bound);
     }
     return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)));
   },

@@ -1,10 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { config } from '../config';
+import { config, requireOnLambda } from '../config';
 import { documentClient } from './client';
 import { ContentStore } from './content-store';
 import { TableStore } from './table-store';
 
-/** The table store every handler of this container uses. */
+/** The table store every handler of this container uses (on Lambda, TABLE_NAME must be set: checked at init). */
+requireOnLambda('TABLE_NAME');
 export const tableStore = new TableStore(documentClient, config.tableName);
 
 let contentStoreOfContainer: ContentStore | undefined;

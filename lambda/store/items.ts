@@ -87,6 +87,9 @@ export interface BuildItem {
   date_created: string;
   date_updated: string;
   expires_at: number;
+  /** The clock hour the build counts in (builds-per-hour), and when that count may expire: the workflow's input, read from the stream. */
+  count_hour: number;
+  count_expires_at: number;
   error_code?: number;
   error_message?: string;
   /** The environments whose current build this is: while any, the build never expires (no `expires_at`). */

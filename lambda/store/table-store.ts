@@ -75,6 +75,8 @@ export interface IdempotencyGuard {
   requestHash: string;
   expiresAt: number;
   now: Date;
+  /** The build a live record of this key names, when that build is dead (lambda/domain/guards.ts isDeadBuild): the key is rebound. */
+  replacing?: string;
 }
 
 export type InsertOutcome = 'inserted' | 'idempotency-key-taken';
@@ -232,9 +234,13 @@ export class TableStore {
                 TableName: this.tableName,
                 Item: { ...keys.idempotency(build.account_sid, idempotency.keyHash), ...record },
                 // An expired record may linger until DynamoDB's TTL removes it: it no longer counts.
-                ConditionExpression: 'attribute_not_exists(#pk) OR expires_at < :now',
+                // A record of a dead build is replaced, only while it still names that build.
+                ConditionExpression: `attribute_not_exists(#pk) OR expires_at < :now${idempotency.replacing ? ' OR build_sid = :dead' : ''}`,
                 ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
-                ExpressionAttributeValues: { ':now': Math.floor(idempotency.now.getTime() / 1000) },
+                ExpressionAttributeValues: {
+                  ':now': Math.floor(idempotency.now.getTime() / 1000),
+                  ...(idempotency.replacing ? { ':dead': idempotency.replacing } : {}),
+                },
               },
             },
           ],

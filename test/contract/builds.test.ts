@@ -143,6 +143,8 @@ describe('ListBuild 200', () => {
     expect(metas.at(-1)!.next_page_url).toBeNull();
     expect(metas.some((meta) => meta.previous_page_url !== null && meta.next_page_url !== null)).toBe(true);
     expect(metas.map((meta) => meta.page)).toEqual(metas.map((_, index) => index));
+    // No trailing empty page: every page the links lead to has builds.
+    for (const page of pages) expect((page.builds as unknown[]).length).toBeGreaterThan(0);
   });
 
   // DynamoDB returns a LastEvaluatedKey whenever a Query stops at its Limit, even when no item

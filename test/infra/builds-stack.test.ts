@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../lambda/domain/limits';
 import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
 import { keys, PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../../lambda/store/keys';
+import { BUILD_INSERT_FILTER, WORKFLOW_INPUT_TEMPLATE } from '../../lib/build-outbox';
 import { BuildsStack } from '../../lib/builds-stack';
 import { settingsFromContext } from '../../lib/stack-config';
 import { renderWorkflowDefinition, WORKFLOW_DEFINITION_FILE } from '../../lib/workflow-definition';
@@ -277,11 +278,7 @@ describe('BuildsStack with default context', () => {
         expected.DYNAMODB_ENDPOINT = '';
         expected.BUILD_TTL_HOURS = '24';
       }
-      if (usesService(entry, 'states:')) {
-        expected.STATE_MACHINE_ARN = { Ref: s.id(s.stack.stateMachine) };
-        expected.STEPFUNCTIONS_ENDPOINT = '';
-        expected.RATE_LIMIT_BUILDS_PER_HOUR = '100';
-      }
+      if (entry === 'create-build') expected.RATE_LIMIT_BUILDS_PER_HOUR = '100';
       if (usesService(entry, 's3:')) {
         expected.CONTENT_BUCKET = { Ref: s.id(s.stack.contentBucket) };
         expected.S3_ENDPOINT = '';
@@ -358,9 +355,13 @@ describe('BuildsStack with default context', () => {
         'dynamodb:GetItem table',
         // A PutItem, or a TransactWriteItems of two Puts (build, idempotency record).
         'dynamodb:PutItem table',
-        'dynamodb:UpdateItem table',
-        'states:StartExecution stateMachine',
       ]);
+      // The create writes its build and nothing else: the table's stream starts the workflow.
+      for (const entry of ENTRIES)
+        expect(
+          of(entry).filter((permission) => permission.startsWith('states:')),
+          entry,
+        ).toEqual([]);
       // Uploads share families.ts and use-cases/deployables.ts with the functions function, whose
       // list, delete and content reads they do not call.
       expect(of(UPLOADS)).toEqual([
@@ -404,16 +405,73 @@ describe('BuildsStack with default context', () => {
     expect(new Set(roles).size).toBe(ENTRIES.length);
   });
 
-  it('lets only the create function start executions, of the build workflow only', () => {
+  it('lets no function start executions: only the pipe, of the build workflow only', () => {
     const startsExecutions = Object.entries(s.template.findResources('AWS::IAM::Policy')).filter(([, policy]: [string, Json]) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('states:'),
     );
-    const createRole = (resources[s.id(s.stack.functions['create-build']!)]!.Properties.Role as Json)['Fn::GetAtt'][0];
+    const pipeRole = resources[s.stack.getLogicalId(s.stack.pipe)]!.Properties.RoleArn['Fn::GetAtt'][0];
     expect(startsExecutions).toHaveLength(1);
-    expect(startsExecutions[0]![1].Properties.Roles).toEqual([{ Ref: createRole }]);
-    expect(permissionsOf(s.template, createRole).filter((pair) => pair.startsWith('states:'))).toEqual(
-      allow(['states:StartExecution'], { Ref: s.id(s.stack.stateMachine) }),
-    );
+    expect(startsExecutions[0]![1].Properties.Roles).toEqual([{ Ref: pipeRole }]);
+  });
+
+  describe('outbox: the table stream and the pipe that starts the workflow', () => {
+    const pipeOf = () => resources[s.stack.getLogicalId(s.stack.pipe)]!;
+    const tableId = () => s.id(s.stack.table);
+    const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
+
+    it('gives the table a stream of new images', () => {
+      expect(resources[tableId()]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    });
+
+    it('reads that stream from its oldest record, one record per execution, with retries and a dead-letter queue', () => {
+      const pipe = pipeOf().Properties;
+      expect(pipe.Source).toEqual(streamArn());
+      expect(pipe.SourceParameters.DynamoDBStreamParameters).toEqual({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 1,
+        MaximumRetryAttempts: 10,
+        DeadLetterConfig: { Arn: arnOf(s.id(s.stack.pipeDeadLetters)) },
+      });
+    });
+
+    it('keeps inserted build items only, and starts the Express workflow asynchronously with the shared input template', () => {
+      const pipe = pipeOf().Properties;
+      expect(pipe.SourceParameters.FilterCriteria).toEqual({ Filters: [{ Pattern: JSON.stringify(BUILD_INSERT_FILTER) }] });
+      expect(JSON.parse(pipe.SourceParameters.FilterCriteria.Filters[0].Pattern)).toEqual({
+        eventName: ['INSERT'],
+        dynamodb: { Keys: { SK: { S: [{ prefix: 'BUILD#' }] } } },
+      });
+      expect(pipe.Target).toEqual({ Ref: s.id(s.stack.stateMachine) });
+      expect(pipe.TargetParameters).toEqual({
+        InputTemplate: WORKFLOW_INPUT_TEMPLATE,
+        StepFunctionStateMachineParameters: { InvocationType: 'FIRE_AND_FORGET' },
+      });
+    });
+
+    it("has a role of least privilege: read this table's stream, start this state machine, send to its dead-letter queue", () => {
+      const role = pipeOf().Properties.RoleArn['Fn::GetAtt'][0] as string;
+      expect(resources[role]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'pipes.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]);
+      expect(permissionsOf(s.template, role)).toEqual(
+        [
+          ...allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], streamArn()),
+          ...allow(['dynamodb:ListStreams'], { 'Fn::Join': ['', [arnOf(tableId()), '/stream/*']] }),
+          ...allow(['states:StartExecution'], { Ref: s.id(s.stack.stateMachine) }),
+          ...allow(['sqs:SendMessage'], arnOf(s.id(s.stack.pipeDeadLetters))),
+        ].sort(),
+      );
+    });
+
+    it('keeps dead letters encrypted, over TLS only, for 14 days', () => {
+      const queue = resources[s.id(s.stack.pipeDeadLetters)]!.Properties;
+      expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    });
   });
 
   describe('HTTP API', () => {
@@ -550,9 +608,10 @@ describe('BuildsStack with default context', () => {
     });
   });
 
-  it('outputs the API URL, table name, content bucket name and state machine ARN', () => {
+  it("outputs the API URL, table name, content bucket name, state machine ARN and the pipe's dead-letter queue", () => {
     const outputs = s.template.toJSON().Outputs as Json;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'StateMachineArn', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'PipeDeadLetterQueueUrl', 'StateMachineArn', 'TableName']);
+    expect(outputs.PipeDeadLetterQueueUrl.Value).toEqual({ Ref: s.id(s.stack.pipeDeadLetters) });
     expect(outputs.TableName.Value).toEqual({ Ref: s.id(s.stack.table) });
     expect(outputs.ContentBucketName.Value).toEqual({ Ref: s.id(s.stack.contentBucket) });
     expect(outputs.StateMachineArn.Value).toEqual({ Ref: s.id(s.stack.stateMachine) });

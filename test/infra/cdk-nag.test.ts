@@ -38,6 +38,9 @@ function acknowledged(stack: BuildsStack): string[] {
     ...[...ROUTES.map((route) => `${route.method}${route.path.replaceAll('/', '--')}`), 'DefaultRoute'].map(
       (route) => `AwsSolutions-APIG4 ${STACK_ID}/HttpApi/${route}/Resource`,
     ),
+    // The pipe lists the table's streams (stream/*: the label is DynamoDB's); its queue is the dead-letter queue.
+    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.table.node.defaultChild as CfnElement)}.Arn>/stream/*] ${STACK_ID}/BuildPipeRole/DefaultPolicy/Resource`,
+    `AwsSolutions-SQS3 ${STACK_ID}/PipeDeadLetters/Resource`,
     // The Express workflow logs errors only (every failed build), not every event of every build.
     `AwsSolutions-SF1 ${STACK_ID}/BuildWorkflow/Resource`,
     // The API's access logs and the function logs record every use of the content bucket.

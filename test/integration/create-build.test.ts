@@ -13,9 +13,10 @@ afterAll(async () => {
 
 const TWILIO_ERROR_KEYS = ['code', 'message', 'more_info', 'status'];
 
-/** Asserts a Twilio-shaped error and that no build was written by it. */
-async function expectError(response: Response, status: number, code: number, message?: RegExp) {
+/** Sends a request and asserts a Twilio-shaped error, and that no build was written by it (counted before it is sent). */
+async function expectError(send: () => Promise<Response>, status: number, code: number, message?: RegExp) {
   const before = (await buildItems(stack)).length;
+  const response = await send();
   const body = await response.json();
   expect(response.status).toBe(status);
   expect(Object.keys(body).sort()).toEqual(TWILIO_ERROR_KEYS);
@@ -77,43 +78,47 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
   });
 
   it('answers 400 / 20001 naming an invalid parameter, and writes nothing', async () => {
-    await expectError(await createBuild(stack, { FunctionVersions: 'ZN123' }), 400, 20001, /^Invalid FunctionVersions/);
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Runtime: 'node99' }), 400, 20001, /^Invalid Runtime/);
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Dependencies: '[{' }), 400, 20001, /^Invalid Dependencies/);
+    await expectError(() => createBuild(stack, { FunctionVersions: 'ZN123' }), 400, 20001, /^Invalid FunctionVersions/);
+    await expectError(() => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Runtime: 'node99' }), 400, 20001, /^Invalid Runtime/);
+    await expectError(() => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Dependencies: '[{' }), 400, 20001, /^Invalid Dependencies/);
   });
 
   it("answers 400 when no version is given, with Twilio's message", async () => {
-    await expectError(await createBuild(stack, { Runtime: 'node22' }), 400, 20001, /^At least one Function Version or Asset Version is required for Build$/);
+    await expectError(() => createBuild(stack, { Runtime: 'node22' }), 400, 20001, /^At least one Function Version or Asset Version is required for Build$/);
   });
 
   it('answers 400 naming the version SIDs that do not exist in that service', async () => {
     const missing = 'ZN99999999999999999999999999999999';
-    const body = await expectError(await createBuild(stack, { FunctionVersions: [FUNCTION_VERSIONS[0]!, missing, OTHER_FUNCTION_VERSION] }), 400, 20001);
+    const body = await expectError(() => createBuild(stack, { FunctionVersions: [FUNCTION_VERSIONS[0]!, missing, OTHER_FUNCTION_VERSION] }), 400, 20001);
     expect(body.message).toBe(`Invalid FunctionVersions: not found in this service: ${missing}, ${OTHER_FUNCTION_VERSION}`);
   });
 
   it('answers 400 when an asset version is given as a function version', async () => {
-    await expectError(await createBuild(stack, { FunctionVersions: ASSET_VERSIONS[0]! }), 400, 20001, new RegExp(ASSET_VERSIONS[0]!));
+    await expectError(() => createBuild(stack, { FunctionVersions: ASSET_VERSIONS[0]! }), 400, 20001, new RegExp(ASSET_VERSIONS[0]!));
   });
 
   it('answers 401 / 20003 with WWW-Authenticate without credentials', async () => {
-    const response = await fetch(buildsUrl(stack), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `FunctionVersions=${FUNCTION_VERSIONS[0]}`,
-    });
-    expect(response.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
-    await expectError(response, 401, 20003);
+    let response: Response | undefined;
+    const send = async () => {
+      response = await fetch(buildsUrl(stack), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `FunctionVersions=${FUNCTION_VERSIONS[0]}`,
+      });
+      return response;
+    };
+    await expectError(send, 401, 20003);
+    expect(response!.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
   });
 
   it('answers 401 to a wrong token and to an unknown account', async () => {
     await expectError(
-      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: `${ACCOUNT.auth_token}x` } }),
+      () => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: `${ACCOUNT.auth_token}x` } }),
       401,
       20003,
     );
     await expectError(
-      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { sid: `AC${'9'.repeat(32)}`, auth_token: ACCOUNT.auth_token } }),
+      () => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { sid: `AC${'9'.repeat(32)}`, auth_token: ACCOUNT.auth_token } }),
       401,
       20003,
     );
@@ -121,7 +126,7 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
 
   it('answers 404 / 20404 for an unknown service', async () => {
     await expectError(
-      await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: `ZS${'9'.repeat(32)}` }),
+      () => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: `ZS${'9'.repeat(32)}` }),
       404,
       20404,
       /^The requested resource \/v1\/Services\/ZS9+\/Builds was not found$/,
@@ -129,38 +134,48 @@ describe('POST /v1/Services/{ServiceSid}/Builds', () => {
   });
 
   it("answers the same 404 for another account's service, never revealing it exists", async () => {
-    const body = await expectError(await createBuild(stack, { FunctionVersions: OTHER_FUNCTION_VERSION }, { serviceSid: OTHER_SERVICE }), 404, 20404);
+    const body = await expectError(() => createBuild(stack, { FunctionVersions: OTHER_FUNCTION_VERSION }, { serviceSid: OTHER_SERVICE }), 404, 20404);
     expect(body.message).toBe(`The requested resource /v1/Services/${OTHER_SERVICE}/Builds was not found`);
     // ... while its owner can use it.
     expect((await createBuild(stack, { FunctionVersions: OTHER_FUNCTION_VERSION }, { account: OTHER_ACCOUNT, serviceSid: OTHER_SERVICE })).status).toBe(201);
   });
 
   it('answers 404 for a malformed service SID', async () => {
-    await expectError(await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: 'not-a-sid' }), 404, 20404);
+    await expectError(() => createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { serviceSid: 'not-a-sid' }), 404, 20404);
   });
 
   it('answers 405 / 20004 to a method the path does not serve', async () => {
-    const response = await request(buildsUrl(stack), { method: 'PUT' });
-    expect(response.headers.get('allow')).toBe('POST, GET, OPTIONS');
-    await expectError(response, 405, 20004);
+    let allow: string | null = null;
+    await expectError(
+      async () => {
+        const response = await request(buildsUrl(stack), { method: 'PUT' });
+        allow = response.headers.get('allow');
+        return response;
+      },
+      405,
+      20004,
+    );
+    expect(allow).toBe('POST, GET, OPTIONS');
   });
 
   it('answers 415 to a body that is not a form', async () => {
-    const response = await fetch(buildsUrl(stack), {
-      method: 'POST',
-      headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ FunctionVersions: FUNCTION_VERSIONS }),
-    });
-    await expectError(response, 415, 20415);
+    const send = () =>
+      fetch(buildsUrl(stack), {
+        method: 'POST',
+        headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ FunctionVersions: FUNCTION_VERSIONS }),
+      });
+    await expectError(send, 415, 20415);
   });
 
   it('answers 413 to an oversized body', async () => {
-    const response = await fetch(buildsUrl(stack), {
-      method: 'POST',
-      headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `FunctionVersions=${FUNCTION_VERSIONS[0]}&Pad=${'x'.repeat(300 * 1024)}`,
-    });
-    await expectError(response, 413, 20413);
+    const send = () =>
+      fetch(buildsUrl(stack), {
+        method: 'POST',
+        headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `FunctionVersions=${FUNCTION_VERSIONS[0]}&Pad=${'x'.repeat(300 * 1024)}`,
+      });
+    await expectError(send, 413, 20413);
   });
 
   it('answers a CORS preflight', async () => {

@@ -13,13 +13,23 @@ afterAll(async () => {
 });
 
 describe('unexpected failures', () => {
-  it('marks the build failed and answers 503 when its workflow cannot start: no 201 names a build that cannot complete', async () => {
-    // Imported only now: the handlers' modules read their configuration when first imported.
-    const { logger } = await import('../../lambda/http/middleware');
-    const log = vi.spyOn(logger, 'error');
-    await stack.stepFunctions.stop();
+  it('answers 201 with the workflow runner down: the create only writes the build, whose workflow the stream starts later', async () => {
+    await stack.stepFunctions.stop(); // its HTTP endpoint: the create never calls it
     const response = await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
-    // Step Functions unreachable is transient: 503 with Retry-After, not a bare 500.
+    expect(response.status).toBe(201);
+    const { sid } = await response.json();
+    await (await stack.stepFunctions.whenStarted(sid)).done;
+    expect((await buildItems(stack)).find((item) => item.sid === sid)).toMatchObject({ status: 'completed' });
+  });
+
+  it('logs a failed create once, with its cause, which the body never carries', async () => {
+    const { logger } = await import('../../lambda/http/middleware');
+    const { documentClient } = await import('../../lambda/store/client');
+    const log = vi.spyOn(logger, 'error');
+    const send = vi.spyOn(documentClient, 'send').mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
+    const response = await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
+    send.mockRestore();
+    // DynamoDB unreachable is transient: 503 with Retry-After, not a bare 500.
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('2');
     const body = await response.json();
@@ -29,16 +39,32 @@ describe('unexpected failures', () => {
       more_info: 'https://www.twilio.com/docs/errors/20503',
       status: 503,
     });
-    const items = await buildItems(stack);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ status: 'failed', error_code: 20500 });
-    // Logged with the cause, which the body never carries.
-    expect(log).toHaveBeenCalledWith(
-      expect.stringContaining('could not start the build workflow'),
-      expect.objectContaining({ error: expect.objectContaining({ code: 'ECONNREFUSED' }) }),
-    );
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledWith('request failed', expect.objectContaining({ error: expect.objectContaining({ code: 'ECONNREFUSED' }) }));
     expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
     log.mockRestore();
+  });
+
+  it('answers Build Status 200 through a DynamoDB blip of a second and a half (the toolkit dies on any non-2xx)', async () => {
+    const created = await (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! })).json();
+    const { documentClient } = await import('../../lambda/store/client');
+    const send = documentClient.send.bind(documentClient);
+    const until = Date.now() + 1_500;
+    let refused = 0;
+    const spy = vi.spyOn(documentClient, 'send').mockImplementation((async (command: never) => {
+      if (Date.now() < until) {
+        refused++;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+      return send(command);
+    }) as never);
+    try {
+      const response = await request(created.links.build_status);
+      expect(response.status).toBe(200);
+      expect(refused).toBeGreaterThan(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('answers a generic 500 with a request id and no internals when DynamoDB fails', async () => {

@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hourOf } from '../../lambda/domain/guards';
+import { keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_FUNCTION_VERSION, OTHER_SERVICE } from '../support/fixtures';
 import { buildItems, buildsUrl, createBuild, startTestStack } from '../support/stack';
@@ -53,13 +56,46 @@ describe('Idempotency-Key on create', () => {
     expect(await countBuilds()).toBe(before);
   });
 
-  it('creates one build from concurrent duplicates', async () => {
-    const before = await countBuilds();
-    const responses = await Promise.all(Array.from({ length: 6 }, () => createBuild(stack, form, withKey('deploy-4'))));
-    expect(responses.map((response) => response.status)).toEqual(Array(6).fill(201));
-    const sids = new Set(await Promise.all(responses.map(async (response) => (await response.json()).sid)));
-    expect(sids.size).toBe(1);
-    expect(await countBuilds()).toBe(before + 1);
+  it('creates one build from concurrent duplicates: the request that loses the race answers with the winner’s build', async () => {
+    // Deterministic: both requests read (no key yet) before either writes; the first write lands,
+    // then the second, whose transaction finds the key taken (the lost-race path).
+    const { documentClient } = await import('../../lambda/store/client');
+    const send = documentClient.send.bind(documentClient);
+    let secondArrived: () => void = () => {};
+    const bothRead = new Promise<void>((resolve) => {
+      secondArrived = resolve;
+    });
+    let firstWritten: () => void = () => {};
+    const firstDone = new Promise<void>((resolve) => {
+      firstWritten = resolve;
+    });
+    let writes = 0;
+    const spy = vi.spyOn(documentClient, 'send').mockImplementation((async (command: unknown) => {
+      if (!(command instanceof TransactWriteCommand)) return send(command as never);
+      if (writes++ === 0) {
+        await bothRead;
+        try {
+          return await send(command as never);
+        } finally {
+          firstWritten();
+        }
+      }
+      secondArrived();
+      await firstDone;
+      return send(command as never);
+    }) as never);
+    try {
+      const before = await countBuilds();
+      const responses = await Promise.all([createBuild(stack, form, withKey('deploy-4')), createBuild(stack, form, withKey('deploy-4'))]);
+      expect(writes).toBe(2);
+      expect(responses.map((response) => response.status)).toEqual([201, 201]);
+      expect(responses.map((response) => response.headers.get('idempotent-replayed')).sort()).toEqual(['true', null].sort());
+      const sids = new Set(await Promise.all(responses.map(async (response) => (await response.json()).sid)));
+      expect(sids.size).toBe(1);
+      expect(await countBuilds()).toBe(before + 1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('scopes keys to the account', async () => {
@@ -82,18 +118,23 @@ describe('Idempotency-Key on create', () => {
 
 describe('builds-per-hour limit', () => {
   it('answers 429 / 20429 with Retry-After past the limit, writes nothing, and spares other accounts', async () => {
-    // Builds made by the tests above count too: create until refused. The workflow counts each
-    // build just after its 201, so a create racing that count may pass: a few over, never fewer.
-    const statuses: number[] = [];
+    // Builds made by the tests above count too. The workflow counts each build just after its
+    // 201 (creates racing that count may pass it); here each create waits until its build is
+    // counted, so the limit is exact: RATE_LIMIT builds, then 429.
+    const counted = async () => {
+      const window = await stack.documentClient.send(new GetCommand({ TableName: stack.tableName, Key: keys.rateWindow(ACCOUNT.sid, hourOf(new Date())) }));
+      return Number(window.Item?.build_count ?? 0);
+    };
+    const accountBuilds = async () => (await buildItems(stack)).filter((item) => item.account_sid === ACCOUNT.sid).length;
     let response: Response;
-    do {
+    for (let sent = 0; ; sent++) {
+      const mine = await accountBuilds();
+      await vi.waitFor(async () => expect(await counted()).toBe(mine), { timeout: 10_000, interval: 50 });
       response = await createBuild(stack, form);
-      statuses.push(response.status);
-    } while (response.status === 201 && statuses.length <= RATE_LIMIT + 3);
+      if (response.status !== 201 || sent > RATE_LIMIT + 3) break;
+    }
     expect(response.status).toBe(429);
-    const created = (await buildItems(stack)).filter((item) => item.account_sid === ACCOUNT.sid).length;
-    expect(created).toBeGreaterThanOrEqual(RATE_LIMIT);
-    expect(created).toBeLessThanOrEqual(RATE_LIMIT + 2);
+    expect(await accountBuilds()).toBe(RATE_LIMIT);
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);

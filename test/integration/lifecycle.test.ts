@@ -49,16 +49,20 @@ describe('the build workflow', () => {
     expect(Date.parse(fetched.date_updated)).toBeGreaterThanOrEqual(Date.parse(fetched.date_created));
   });
 
-  it('runs one execution per build, named after its SID', async () => {
+  it("starts one execution per build from the table's stream (named after its SID locally)", async () => {
     const build = await newBuild();
-    expect(stack.stepFunctions.executions.get(build.sid)?.name).toBe(build.sid);
+    const execution = await stack.stepFunctions.whenStarted(build.sid);
+    expect(execution.name).toBe(build.sid);
+    await stack.stepFunctions.drain();
+    // Started once: a second start of the same name would have replaced the record.
+    expect(stack.stepFunctions.executions.get(build.sid)).toBe(execution);
   });
 
   it.each(['node8', 'node14', 'node18'])('fails a build on the retired runtime %s with error 82007 on the item', async (runtime) => {
     const build = await newBuild({ Runtime: runtime });
     const { status } = await pollStatus(build.links.build_status, 3000);
     expect(status).toBe('failed');
-    await stack.stepFunctions.executions.get(build.sid)?.done;
+    await (await stack.stepFunctions.whenStarted(build.sid)).done;
     expect(await storedBuild(build.sid)).toMatchObject({
       status: 'failed',
       error_code: 82007,
@@ -72,7 +76,7 @@ describe('the build workflow', () => {
     const deleted = await request(build.url, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
-    await stack.stepFunctions.executions.get(build.sid)?.done;
+    await (await stack.stepFunctions.whenStarted(build.sid)).done;
     expect(stack.stepFunctions.executions.get(build.sid)?.status).toBe('SUCCEEDED');
     expect(await storedBuild(build.sid)).toBeUndefined();
     expect((await request(build.url)).status).toBe(404);
@@ -81,10 +85,10 @@ describe('the build workflow', () => {
 
   it("defaults Runtime to the service's most recent completed build's", async () => {
     const build = await newBuild({ Runtime: 'node20' });
-    await stack.stepFunctions.executions.get(build.sid)?.done;
+    await (await stack.stepFunctions.whenStarted(build.sid)).done;
     expect((await newBuild()).runtime).toBe('node20');
     const latest = await newBuild({ Runtime: 'node24' });
-    await stack.stepFunctions.executions.get(latest.sid)?.done;
+    await (await stack.stepFunctions.whenStarted(latest.sid)).done;
     expect((await newBuild()).runtime).toBe('node24');
   });
 });

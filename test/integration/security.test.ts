@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, OTHER_ACCOUNT } from '../support/fixtures';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
@@ -29,15 +29,18 @@ describe('secrets', () => {
     await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
     await createBuild(stack, { FunctionVersions: 'bad' });
     await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! }, { account: { ...ACCOUNT, auth_token: 'wrong-token-wrong-token' } });
-    await stack.stepFunctions.stop(); // an unexpected failure: its cause is logged
-    await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
+    // An unexpected failure: its cause is logged.
+    const { documentClient } = await import('../../lambda/store/client');
+    const send = vi.spyOn(documentClient, 'send').mockRejectedValueOnce(new Error('unexpected failure of the store'));
+    expect((await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! })).status).toBe(500);
+    send.mockRestore();
 
     const items = JSON.stringify((await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName }))).Items);
     expect(items).toContain(ACCOUNT.sid); // the scan did read the accounts...
     for (const secret of [ACCOUNT.auth_token, OTHER_ACCOUNT.auth_token]) expect(items).not.toContain(secret); // ...but no token
 
     const logs = captured.join('');
-    expect(logs).toContain('could not start the build workflow'); // the capture did see the handler logs...
+    expect(logs).toContain('unexpected failure of the store'); // the capture did see the handler logs...
     for (const secret of [ACCOUNT.auth_token, 'wrong-token-wrong-token', basicAuth(ACCOUNT).slice('Basic '.length)]) {
       expect(logs).not.toContain(secret); // ...and no secret in them
     }
@@ -69,12 +72,14 @@ describe('requests that must write nothing', () => {
     ['a lone percent sign', 'FunctionVersions=%', 400],
     ['invalid UTF-8', 'FunctionVersions=%ff%fe', 400],
     ['a NUL byte', `FunctionVersions=${FUNCTION_VERSIONS[0]}%00`, 400],
-  ])('answers 4xx to %s', async (_, body, status) => {
+  ])('answers 4xx to %s, and writes nothing', async (_, body, status) => {
+    const before = ((await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName }))).Items ?? []).length;
     const response = await fetch(buildsUrl(stack), {
       method: 'POST',
       headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/x-www-form-urlencoded' },
       body,
     });
     expect(response.status).toBe(status);
+    expect(((await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName }))).Items ?? []).length).toBe(before);
   });
 });

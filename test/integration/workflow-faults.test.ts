@@ -43,7 +43,7 @@ async function runBuild() {
   const response = await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! });
   expect(response.status).toBe(201);
   const { sid } = await response.json();
-  const execution = stack.stepFunctions.executions.get(sid)!;
+  const execution = await stack.stepFunctions.whenStarted(sid);
   await execution.done;
   const item = (await stack.documentClient.send(new GetCommand({ TableName: stack.tableName, Key: keys.build(SERVICE, sid) }))).Item;
   return { execution, item };

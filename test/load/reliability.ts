@@ -5,13 +5,20 @@
  *   2. fault: DynamoDB Local (on disk) killed for ~5 s during load, then restarted: clients get
  *             a Twilio-shaped 503 with Retry-After quickly, and afterwards no 201 is lost and no
  *             build is left `building`;
- *   3. fuzz:  the route fuzzer with 5,000 cases.
+ *   3. crash: the process that runs the handlers is killed with SIGKILL at random moments during
+ *             load (at least 5 times) and restarted; DynamoDB Local, the workflow runner and the
+ *             stream poller run in another process (the "AWS side"). Every create carries an
+ *             Idempotency-Key and is retried with it until it gets a 201: every 201 names a
+ *             build that exists and completes, none stays `building`;
+ *   4. fuzz:  the route fuzzer with 5,000 cases.
  * Writes bench/reliability.json; exits non-zero when a check fails.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLocalBackend } from '../../local/backend';
 import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { ACCOUNT, basicAuth, FUNCTION_VERSIONS, SERVICE, testSeed } from '../support/fixtures';
@@ -165,6 +172,125 @@ async function faultPhase() {
   }
 }
 
+const CRASH_KILLS = Number(process.env.CRASH_KILLS ?? 6);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The handlers alone (what is killed in the crash phase): they write to the backend's DynamoDB and S3 and start nothing. */
+async function handlersProcess() {
+  const stack = await startLocalStack({
+    port: Number(process.env.PORT),
+    dynamoDbEndpoint: process.env.DYNAMODB_ENDPOINT,
+    s3Endpoint: process.env.S3_ENDPOINT,
+    tableName: process.env.TABLE_NAME,
+    seed: testSeed,
+    workflow: 'elsewhere',
+  });
+  console.log(`READY ${stack.baseUrl}`);
+}
+
+async function crashPhase() {
+  const dynamoDbLocal = await startDynamoDbLocal();
+  const tableName = 'crash';
+  // The "AWS side": DynamoDB Local, S3, the workflow runner and the stream poller, never killed.
+  const backend = await startLocalBackend({ dynamoDbEndpoint: dynamoDbLocal.endpoint, tableName, seed: testSeed, buildWaitSeconds: 1 });
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let handlers: ChildProcess | undefined;
+  const startHandlers = async () => {
+    const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'handlers'], {
+      env: { ...process.env, ...backend.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('READY ')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the handlers process exited (${code}) before it was ready`)));
+    });
+    handlers = child;
+  };
+  let kills = 0;
+  let attempts = 0;
+  const keys: { key: string; sid?: string; attempts: number; retried: boolean }[] = [];
+  try {
+    await startHandlers();
+    let stop = false;
+    /** One logical create: its key, retried with the same key (connection errors, 5xx) until a 201. */
+    const createWithRetries = async () => {
+      const record = { key: randomUUID(), sid: undefined as string | undefined, attempts: 0, retried: false };
+      keys.push(record);
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        record.attempts++;
+        attempts++;
+        try {
+          const response = await fetch(`${baseUrl}/v1/Services/${SERVICE}/Builds`, {
+            method: 'POST',
+            headers: { Authorization: basicAuth(ACCOUNT), 'Content-Type': 'application/x-www-form-urlencoded', 'Idempotency-Key': record.key },
+            body: form,
+            signal: AbortSignal.timeout(10_000),
+          });
+          const body = (await response.json().catch(() => ({}))) as { sid?: string };
+          if (response.status === 201) {
+            record.sid = body.sid;
+            return;
+          }
+        } catch {
+          // the handlers process died mid-request: retry with the same key
+        }
+        record.retried = true;
+        await sleep(200);
+      }
+    };
+    const load = Promise.all(
+      Array.from({ length: CONCURRENCY / 2 }, async () => {
+        while (!stop) await createWithRetries();
+      }),
+    );
+    for (let i = 0; i < CRASH_KILLS; i++) {
+      await sleep(1_000 + Math.random() * 2_000);
+      handlers!.kill('SIGKILL');
+      kills++;
+      await new Promise((resolve) => handlers!.once('exit', resolve));
+      await sleep(Math.random() * 500);
+      await startHandlers();
+    }
+    await sleep(2_000);
+    stop = true;
+    await load;
+    await Promise.race([backend.stepFunctions!.drain(), sleep(120_000)]);
+
+    const items = await scanBuildItems(backend.documentClient, tableName);
+    const itemSids = new Set(items.map((item) => String(item.sid)));
+    const byStatus = (status: string) => items.filter((item) => item.status === status).length;
+    const created = keys.filter((record) => record.sid);
+    const retried = created.filter((record) => record.retried);
+    const completedSids = new Set(items.filter((item) => item.status === 'completed').map((item) => String(item.sid)));
+    return {
+      kills,
+      creates_sent: attempts,
+      logical_creates: keys.length,
+      created_201: created.length,
+      items: items.length,
+      completed: byStatus('completed'),
+      failed: byStatus('failed'),
+      stuck_building: byStatus('building'),
+      lost: created.filter((record) => !itemSids.has(record.sid!)).length,
+      never_created: keys.length - created.length,
+      retried_with_same_key: retried.length,
+      retried_completed: retried.filter((record) => completedSids.has(record.sid!)).length,
+      // Builds no 201 named: writes that landed while their answer was lost, never retried (none: every create is retried until it gets its 201).
+      orphan_builds: items.filter((item) => !created.some((record) => record.sid === item.sid)).length,
+    };
+  } finally {
+    handlers?.kill('SIGKILL');
+    await backend.stop();
+    await dynamoDbLocal.stop();
+  }
+}
+
 function fuzzPhase(): { cases: number; passed: boolean } {
   const cases = 5_000;
   const run = spawnSync('npx', ['vitest', 'run', 'test/integration/fuzz-routes.property.test.ts'], {
@@ -175,7 +301,7 @@ function fuzzPhase(): { cases: number; passed: boolean } {
 }
 
 /** Each phase runs in a process of its own: the handlers read their configuration once per process, as on Lambda. */
-function runPhase(phase: 'load' | 'fault'): Record<string, number> {
+function runPhase(phase: 'load' | 'fault' | 'crash'): Record<string, number> {
   const run = spawnSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, phase], {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'CRITICAL' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -189,8 +315,9 @@ function runPhase(phase: 'load' | 'fault'): Record<string, number> {
 
 async function main() {
   const phase = process.argv[2];
-  if (phase === 'load' || phase === 'fault') {
-    const figures = phase === 'load' ? await loadPhase() : await faultPhase();
+  if (phase === 'handlers') return handlersProcess();
+  if (phase === 'load' || phase === 'fault' || phase === 'crash') {
+    const figures = phase === 'load' ? await loadPhase() : phase === 'fault' ? await faultPhase() : await crashPhase();
     console.log(`RESULT ${JSON.stringify(figures)}`);
     process.exit(0);
   }
@@ -200,10 +327,13 @@ async function main() {
   console.log(`fault: DynamoDB Local killed for ${FAULT_SECONDS} s during load…`);
   const fault = runPhase('fault');
   console.table(fault);
+  console.log(`crash: the handlers' process killed ${CRASH_KILLS} times during load…`);
+  const crash = runPhase('crash');
+  console.table(crash);
   console.log('fuzz: 5,000 cases over every route…');
   const fuzz = fuzzPhase();
 
-  const report = { ...load, fault_phase: fault, fuzz };
+  const report = { ...load, fault_phase: fault, crash_phase: crash, fuzz };
   mkdirSync('bench', { recursive: true });
   writeFileSync('bench/reliability.json', `${JSON.stringify(report, null, 2)}\n`);
   console.log('wrote bench/reliability.json');
@@ -221,6 +351,13 @@ async function main() {
     fault.non_2xx_outside_window! > 0 && `fault: ${fault.non_2xx_outside_window} non-2xx outside the window`,
     fault.during_window_other_5xx! + fault.during_window_503_without_retry_after! + fault.during_window_not_twilio_shaped! > 0 &&
       'fault: a refusal during the outage was not a Twilio-shaped 503 with Retry-After',
+    crash.kills! < 5 && `crash: only ${crash.kills} kills`,
+    crash.lost! > 0 && `crash: ${crash.lost} lost`,
+    crash.stuck_building! > 0 && `crash: ${crash.stuck_building} stuck building`,
+    crash.never_created! > 0 && `crash: ${crash.never_created} creates never got a 201`,
+    (crash.created_201 !== crash.items || crash.items !== crash.completed) &&
+      `crash: 201s ${crash.created_201}, items ${crash.items}, completed ${crash.completed}`,
+    crash.retried_completed !== crash.retried_with_same_key && 'crash: a build retried with the same key did not complete',
     !fuzz.passed && 'fuzz: a 5xx was found',
   ].filter(Boolean);
   if (failures.length) {

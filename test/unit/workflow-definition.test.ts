@@ -71,17 +71,52 @@ describe('the build workflow definition', () => {
     });
   });
 
-  it('fits the longest wait and the worst-case retries of two tasks in an Express execution (5 minutes)', () => {
-    type Retrier = { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number; MaxDelaySeconds: number };
-    const worstRetries = (state: string) => {
-      const retrier = (states[state]!.Retry as unknown as Retrier[])[0]!;
-      return Array.from({ length: retrier.MaxAttempts }, (_, k) =>
-        Math.min(retrier.MaxDelaySeconds, retrier.IntervalSeconds * retrier.BackoffRate ** k),
-      ).reduce((a, b) => a + b, 0);
+  it('fits the worst case of every path in an Express execution (5 minutes): every retrying state exhausted, the longest wait', () => {
+    type Retrier = { IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number };
+    type Node = State & { Next?: string; Default?: string; End?: boolean; Seconds?: number; SecondsPath?: string; Retry?: Retrier[] };
+    const nodes = states as Record<string, Node>;
+    /** Seconds of backoff a state's retriers can add (FULL jitter waits at most the computed delay), and its attempts. */
+    const retries = (state: Node) => {
+      let seconds = 0;
+      let attempts = 1;
+      for (const retrier of state.Retry ?? []) {
+        const { IntervalSeconds = 1, BackoffRate = 2, MaxAttempts = 3, MaxDelaySeconds = Number.POSITIVE_INFINITY } = retrier;
+        for (let k = 0; k < MaxAttempts; k++) seconds += Math.min(MaxDelaySeconds, IntervalSeconds * BackoffRate ** k);
+        attempts += MaxAttempts;
+      }
+      return { seconds, attempts };
     };
+    const next = (state: Node): string[] =>
+      [state.Next, state.Default, ...(state.Choices ?? []).map((choice) => choice.Next), ...(state.Catch ?? []).map((c) => c.Next)].filter(
+        (name): name is string => Boolean(name),
+      );
+    /** The longest path from a state: backoff seconds, DynamoDB call attempts, and the states on it (the graph must have no cycle). */
+    const longest = (name: string, seen: string[] = []): { seconds: number; attempts: number; path: string[] } => {
+      expect(seen, 'the workflow has no loop').not.toContain(name);
+      const state = nodes[name]!;
+      const own = retries(state);
+      const wait = state.Type === 'Wait' ? (state.SecondsPath ? MAX_BUILD_WAIT_SECONDS : (state.Seconds ?? 0)) : 0;
+      const tails = next(state).map((following) => longest(following, [...seen, name]));
+      const tail = tails.sort((a, b) => b.seconds - a.seconds || b.attempts - a.attempts)[0] ?? { seconds: 0, attempts: 0, path: [] };
+      return {
+        seconds: own.seconds + wait + tail.seconds,
+        attempts: (state.Type === 'Task' ? own.attempts : 0) + tail.attempts,
+        path: [name, ...tail.path],
+      };
+    };
+    const worst = longest(definition.StartAt as string);
+    // Every retrying Task is on the worst path or on a shorter one; the wait is read from the input (at most MAX_BUILD_WAIT_SECONDS).
+    expect(worst.path).toEqual(expect.arrayContaining(['CountBuild', 'WaitForBuild', 'CompleteBuild']));
     const timeout = definition.TimeoutSeconds as number;
     expect(timeout).toBeLessThanOrEqual(300);
-    expect(MAX_BUILD_WAIT_SECONDS + worstRetries('CompleteBuild') + worstRetries('MarkBuildFailed')).toBeLessThan(timeout);
+    expect(worst.seconds, worst.path.join(' → ')).toBeLessThan(timeout);
+    // What is left is the time the DynamoDB calls themselves may take: at least 1 s for each attempt on that path.
+    expect((timeout - worst.seconds) / worst.attempts).toBeGreaterThanOrEqual(1);
+  });
+
+  it("takes the build's input from the pipe's batch of one (Pipes hands Step Functions a JSON array)", () => {
+    expect(definition.StartAt).toBe('TakeBuildFromBatch');
+    expect(states.TakeBuildFromBatch).toMatchObject({ Type: 'Pass', InputPath: '$[0]', Next: 'ReadConfiguration' });
   });
 
   it('retries throttling on every Task and ends failed once retries are exhausted', () => {
