@@ -501,7 +501,7 @@ async function main(): Promise<void> {
     );
     row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
     row(
-      '  floor = BatchGetItem + PutItem + StartExecution',
+      '  floor = BatchGetItem + PutItem (the stream starts the workflow for both)',
       'handler deployed config',
       '',
       deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed',

@@ -6,17 +6,16 @@
  *
  * Two sides, their order rotating every iteration:
  *   handler   the create handler, configured as the stack deploys it;
- *   floor     BatchGetItem of the same keys + conditional PutItem of a same-size item +
- *             StartExecution (the agreed floor);
+ *   floor     BatchGetItem of the same keys + conditional PutItem of a same-size item (the
+ *             agreed floor; the create starts no workflow itself: the table's stream does, for
+ *             both sides' items alike);
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hourOf } from '../../lambda/domain/guards';
 import { newBuildSid } from '../../lambda/domain/sid';
-import { workflowInput } from '../../lambda/domain/workflow-input';
 import type { BuildItem } from '../../lambda/store/items';
 import { type ItemKey, keys } from '../../lambda/store/keys';
 import { type LambdaHttpHandler, lambdaContext } from '../../local/http-adapter';
@@ -33,7 +32,7 @@ const STATUS_ITERATIONS = Number(process.env.BENCH_STATUS_ITERATIONS ?? 300);
 
 export interface OverheadResult {
   handlerMs: number[];
-  /** The floor: BatchGetItem + PutItem + StartExecution. */
+  /** The floor: BatchGetItem + PutItem. */
   bareMs: number[];
   statusHandlerMs: number[];
   statusBareMs: number[];
@@ -64,7 +63,6 @@ async function main(): Promise<void> {
   const table = stack.tableName;
   // As the stack set them for the handlers (whatever version of local/ this is).
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const stateMachineArn = process.env.STATE_MACHINE_ARN!;
 
   // The handler modules the stack imported (same URLs, so the same instances), and the handler's
   // own DynamoDB client, imported after startLocalStack set the environment.
@@ -76,10 +74,9 @@ async function main(): Promise<void> {
   const startExecutions = countHttpRequestsTo(stack.stepFunctions.endpoint);
   startExecutions.enabled = false;
 
-  // The bare side: its own clients, configured as lambda/store/client.ts and lambda/workflow.ts do.
+  // The bare side: its own client, configured as lambda/store/client.ts does.
   const bareDynamoDb = new DynamoDBClient({ endpoint, region });
   const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-  const bareStepFunctions = new SFNClient({ endpoint: stack.stepFunctions.endpoint, region });
 
   const contextKeys: ItemKey[] = [
     keys.account(ACCOUNT.sid),
@@ -122,13 +119,6 @@ async function main(): Promise<void> {
     const found = await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
     await bareDocuments.send(
       new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }),
-    );
-    await bareStepFunctions.send(
-      new StartExecutionCommand({
-        stateMachineArn,
-        name: sid,
-        input: JSON.stringify(workflowInput({ ...item, date_created: new Date().toISOString() })),
-      }),
     );
     const elapsed = performance.now() - started;
     if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
@@ -232,7 +222,6 @@ async function main(): Promise<void> {
   await report('result', result);
   await stack.stop();
   bareDynamoDb.destroy();
-  bareStepFunctions.destroy();
   // The workflows started here are still in their one-hour Wait: end the process, not them.
   process.exit(0);
 }
