@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
+import { type Body, expectConforms } from '../support/contract';
 import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { bodyProblems, headerProblems, keyPaths, specEnum, specExample, specResponse, twilioErrorProblems } from '../support/openapi';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
@@ -23,22 +24,6 @@ const DEPENDENCIES = [
   { name: 'twilio', version: '5.0.0' },
   { name: '@twilio/runtime-handler', version: '2.0.0' },
 ];
-/** The CORS headers the spec names that this API sends with its default `CORS_ALLOWED_ORIGINS=*` (no Allow-Credentials with `*`). */
-const CORS_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers'];
-
-type Body = Record<string, unknown>;
-
-/** Asserts status, JSON content type, body (as the spec writes it, and closed) and headers; returns the body. */
-async function expectConforms(operationId: string, status: number, response: Response): Promise<Body> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as Body;
-  expect(bodyProblems(operationId, status, body)).toEqual([]);
-  expect(bodyProblems(operationId, status, body, { closed: true })).toEqual([]);
-  expect(headerProblems(operationId, status, response.headers, CORS_HEADERS)).toEqual([]);
-  return body;
-}
 
 /** Asserts an error response: HTTP status, JSON, Twilio's error shape with this code. */
 async function expectTwilioError(response: Response, status: number, code: number): Promise<Body> {

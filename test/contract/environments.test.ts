@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
+import { type Body, expectConforms, expectNoContent } from '../support/contract';
 import { ACCOUNT, FUNCTION, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
-import { bodyProblems, headerProblems, specResponse, twilioErrorProblems } from '../support/openapi';
+import { twilioErrorProblems } from '../support/openapi';
 import { type Created, call, completedBuild, createService } from '../support/resources';
 import { request, startTestStack } from '../support/stack';
 
@@ -21,8 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-type Body = Record<string, unknown>;
 
 interface Meta {
   first_page_url: string;
@@ -50,29 +49,6 @@ const uniqueName = (prefix = 'contract'): string => `${prefix}-${randomUUID().sl
 
 /** POSTs a urlencoded form to an absolute URL as ACCOUNT. */
 const postForm = (url: string, form: Record<string, string>): Promise<Response> => call(stack, 'POST', url.slice(stack.baseUrl.length), { form });
-
-/** The CORS headers the spec names that this API sends with its default `CORS_ALLOWED_ORIGINS=*`. */
-const CORS_HEADERS = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Methods', 'Access-Control-Allow-Headers', 'Access-Control-Expose-Headers'];
-
-/** Asserts status, JSON, the body as the spec writes it and closed, and the CORS headers; returns the body. */
-async function expectConforms(operationId: string, status: number, response: Response): Promise<Body> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as Body;
-  expect(bodyProblems(operationId, status, body)).toEqual([]);
-  expect(bodyProblems(operationId, status, body, { closed: true })).toEqual([]);
-  expect(headerProblems(operationId, status, response.headers, CORS_HEADERS)).toEqual([]);
-  return body;
-}
-
-/** Asserts a 204 with an empty body, as the spec declares for deletes (no content). */
-async function expectNoContent(operationId: string, response: Response): Promise<void> {
-  expect(specResponse(operationId, 204).content).toBeUndefined();
-  const text = await response.text();
-  expect(response.status, text).toBe(204);
-  expect(text).toBe('');
-}
 
 /** Asserts an error response in Twilio's shape with this status and code. */
 async function expectTwilioError(response: Response, status: number, code: number): Promise<void> {
