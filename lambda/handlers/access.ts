@@ -1,7 +1,8 @@
 import { BUILD_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../domain/sid';
 import { authenticate, type Credentials } from '../http/auth';
 import { invalidParameter, notFound } from '../http/errors';
-import type { ApiEvent } from '../http/middleware';
+import type { ApiContext, ApiEvent } from '../http/middleware';
+import { tableStore } from '../store';
 import type { BuildItem, ServiceItem } from '../store/items';
 import type { RequestContext } from '../store/table-store';
 
@@ -36,6 +37,12 @@ export function authorizeService(credentials: Credentials, found: RequestContext
   authenticate(credentials, found.account);
   if (!found.service) throw notFound(path);
   return found.service;
+}
+
+/** The service of a `/v1/Services/{ServiceSid}/…` route, read with the account and checked to be the caller's (401, 404). */
+export async function loadService(event: ApiEvent, context: ApiContext): Promise<ServiceItem> {
+  const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid: pathSid(event, 'ServiceSid') });
+  return authorizeService(context.credentials, found, event.rawPath);
 }
 
 /** As `authorizeService`, and 404 unless the build exists in that service and account. */

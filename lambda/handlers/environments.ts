@@ -10,7 +10,7 @@ import { tableStore } from '../store';
 import type { EnvironmentItem, ServiceItem } from '../store/items';
 import { type ContextQuery, collections, type RequestContext } from '../store/table-store';
 import { createEnvironment, createVariable, deleteEnvironment, deleteVariable, deploy, updateVariable } from '../use-cases/environments';
-import { authorizeService, parsedOrThrow, pathSid } from './access';
+import { authorizeService, loadService, parsedOrThrow, pathSid } from './access';
 import { listPage } from './list-page';
 
 const ENVIRONMENT_SID = /^ZE[0-9a-fA-F]{32}$/;
@@ -37,12 +37,6 @@ async function loadEnvironment(event: ApiEvent, context: ApiContext, parameter: 
   const service = authorizeService(context.credentials, found, event.rawPath);
   if (!found.environment || found.environment.account_sid !== accountSid) throw notFound(event.rawPath);
   return { ...found, service, environment: found.environment };
-}
-
-/** The service of a collection route, checked to be the caller's. */
-async function loadService(event: ApiEvent, context: ApiContext): Promise<ServiceItem> {
-  const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid: pathSid(event, 'ServiceSid') });
-  return authorizeService(context.credentials, found, event.rawPath);
 }
 
 /** The Environments routes, with their Variables, Deployments and Logs. */

@@ -1,12 +1,11 @@
 import { config } from '../config';
 import { friendlyNameBody } from '../domain/schema';
-import { type ApiContext, type ApiEvent, httpRoutes, json, type Operation } from '../http/middleware';
+import { type ApiEvent, httpRoutes, json, type Operation } from '../http/middleware';
 import { renderFunctionVersionContent } from '../http/render';
 import { baseUrlOf } from '../http/urls';
-import { tableStore } from '../store';
 import type { FunctionVersionItem } from '../store/items';
 import { createDeployable, deleteDeployable, functionVersionContent, updateDeployable } from '../use-cases/deployables';
-import { authorizeService, parsedOrThrow, pathSid } from './access';
+import { loadService, parsedOrThrow } from './access';
 import { ASSETS, type Family, FUNCTIONS, loadDeployable } from './families';
 import { listPage } from './list-page';
 import { stores } from './stores';
@@ -15,22 +14,17 @@ const base = (event: ApiEvent) => baseUrlOf(event, config.publicBaseUrl);
 
 /** The List, Create, Fetch, Update and Delete operations of a family, and its version reads. */
 function operationsOf(family: Family): Record<string, Operation> {
-  const listService = async (event: ApiEvent, context: ApiContext) => {
-    const serviceSid = pathSid(event, 'ServiceSid');
-    const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid });
-    return authorizeService(context.credentials, found, event.rawPath);
-  };
   return {
     list: {
       handler: async (event, context) => {
-        const service = await listService(event, context);
+        const service = await loadService(event, context);
         return json(200, await listPage(event, family.listKey, family.path(service.sid), family.collection(service.sid), 'ZH', base(event), family.render));
       },
     },
     create: {
       body: 'form',
       handler: async (event, context) => {
-        const service = await listService(event, context);
+        const service = await loadService(event, context);
         const { FriendlyName } = parsedOrThrow(friendlyNameBody.safeParse(event.body));
         return json(201, family.render(await createDeployable(stores, family.kind, service, FriendlyName, new Date()), base(event)));
       },
