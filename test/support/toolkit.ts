@@ -1,6 +1,6 @@
 import { type ClientConfig, createGotClient, TwilioServerlessApiClient } from '@twilio-labs/serverless-api';
 import { matchRoute } from '../../lambda/routes';
-import { bodyProblems, schemaProblems } from './openapi';
+import { routeBodyProblems } from './openapi';
 
 type GotClient = ReturnType<typeof createGotClient>;
 
@@ -13,12 +13,6 @@ export interface ToolkitTraffic {
   /** Every way a response differs from the spec's schema for its operation (closed mode). */
   problems: string[];
 }
-
-/** Version uploads are not in the spec; their responses are the version resources. */
-const UPLOAD_SCHEMAS: Record<string, string> = {
-  CreateFunctionVersion: 'serverless.v1.service.function.function_version',
-  CreateAssetVersion: 'serverless.v1.service.asset.asset_version',
-};
 
 /**
  * Twilio's serverless toolkit (`@twilio-labs/serverless-api`), unchanged, with only the address
@@ -53,8 +47,7 @@ export function localToolkitClient(config: ClientConfig, baseUrl: string): { cli
             traffic.problems.push(`${url.pathname}: no route`);
           } else if (response.statusCode < 300 && response.statusCode !== 204) {
             const body = typeof response.body === 'string' ? JSON.parse(response.body) : response.body;
-            const upload = UPLOAD_SCHEMAS[route.id];
-            const problems = upload ? schemaProblems(upload, body, { closed: true }) : bodyProblems(route.id, response.statusCode, body, { closed: true });
+            const problems = routeBodyProblems(route.id, response.statusCode, body, { closed: true });
             traffic.problems.push(...problems.map((problem) => `${route.id} ${problem}`));
           }
           return response;
