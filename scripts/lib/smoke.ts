@@ -409,9 +409,10 @@ export async function runSmoke(options: SmokeOptions): Promise<StepResult[]> {
           expectSame('sid', body.sid, made.build);
           if (body.status === 'completed') return `${made.build} completed after ${((Date.now() - started) / 1000).toFixed(1)} s`;
           if (body.status === 'failed') throw new StepFailure(`build ${made.build} failed`);
-          if (Date.now() + POLL_INTERVAL_MS > deadline)
-            throw new StepFailure(`build ${made.build} still ${String(body.status)} after ${options.buildTimeoutSeconds} s (--timeout)`);
-          await sleep(POLL_INTERVAL_MS, undefined, { signal });
+          const left = deadline - Date.now();
+          if (left <= 0) throw new StepFailure(`build ${made.build} still ${String(body.status)} after ${options.buildTimeoutSeconds} s (--timeout)`);
+          // The last poll comes at the deadline.
+          await sleep(Math.min(POLL_INTERVAL_MS, left), undefined, { signal });
         }
       },
     ],
