@@ -234,7 +234,7 @@ describe('npm run smoke fails, names the step and still cleans up', { timeout: 1
       reason: /build ZB[0-9a-f]{32} still building after 2 s \(--timeout\)/,
       atLeastMs: 2000,
     },
-    { case: 'fails', status: 'failed', args: [], reason: /build ZB[0-9a-f]{32} failed/, atLeastMs: 0 },
+    { case: 'fails', status: 'failed', args: ['--timeout', '5'], reason: /build ZB[0-9a-f]{32} failed/, atLeastMs: 0 },
   ])('a build that $case: exit 1 at "wait for build", nothing left', async ({ status, args, reason, atLeastMs }) => {
     const before = await storeWithoutCounters();
     const result = await smokeThrough([{ method: 'GET', path: BUILD_STATUS, edit: (body) => (body.status = status) }], args);
