@@ -215,7 +215,8 @@ describe('npm run smoke fails, names the step and still cleans up', { timeout: 1
     },
   ])('an answer with $case: exit 1 naming the problem, nothing left', async ({ rule, step, problem }) => {
     const before = await storeWithoutCounters();
-    const result = await smokeThrough([rule]);
+    // A short --timeout: a smoke that missed the problem in a Status answer would fail fast, not wait 120 s.
+    const result = await smokeThrough([rule], ['--timeout', '10']);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(lineOf(result.stdout, step)).toContain(`✗ ${step}: ${problem}`);
     const index = STEP_NAMES.indexOf(step as (typeof STEP_NAMES)[number]);
