@@ -139,9 +139,18 @@ interface ProxyRule {
   hold?: boolean;
 }
 
+interface Proxy {
+  url: string;
+  server: Server;
+  /** `METHOD /path` and the Authorization header of every request it got. */
+  seen: { request: string; authorization: string | undefined }[];
+}
+
 /** An HTTP proxy in front of the stack that applies the first matching rule to each request. */
-async function startProxy(target: string, rules: ProxyRule[]): Promise<{ url: string; server: Server }> {
+async function startProxy(target: string, rules: ProxyRule[] = []): Promise<Proxy> {
+  const seen: Proxy['seen'] = [];
   const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    seen.push({ request: `${request.method} ${request.url}`, authorization: request.headers.authorization });
     const rule = rules.find((candidate) => candidate.method === request.method && candidate.path.test(request.url ?? ''));
     if (rule?.hold) return;
     const chunks: Buffer[] = [];
@@ -167,7 +176,7 @@ async function startProxy(target: string, rules: ProxyRule[]): Promise<{ url: st
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seen };
 }
 
 async function stopProxy(server: Server): Promise<void> {
@@ -186,6 +195,39 @@ async function smokeThrough(rules: ProxyRule[], args: string[] = []): Promise<Ru
 }
 
 const BUILD_STATUS = /^\/v1\/Services\/ZS[0-9a-f]{32}\/Builds\/ZB[0-9a-f]{32}\/Status$/;
+
+describe('npm run smoke: where it sends what', { timeout: 120_000 }, () => {
+  it('sends the two version uploads, and only them, to --upload-url', async () => {
+    const uploads = await startProxy(stack.baseUrl);
+    try {
+      const result = await smoke(['--url', stack.baseUrl, '--upload-url', `${uploads.url}/`, ...credentials()]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(uploads.seen.map((seen) => seen.request.replace(/[0-9a-f]{32}/g, '…'))).toEqual([
+        'POST /v1/Services/ZS…/Functions/ZH…/Versions',
+        'POST /v1/Services/ZS…/Assets/ZH…/Versions',
+      ]);
+    } finally {
+      await stopProxy(uploads.server);
+    }
+  });
+
+  it('authenticates with an API key as Basic SK…:secret (refused here: this stack has no such key), exit 1', async () => {
+    const key = `SK${'5'.repeat(32)}`;
+    const before = await storeWithoutCounters();
+    const proxy = await startProxy(stack.baseUrl);
+    try {
+      const result = await smoke(['--url', proxy.url, '--account', ACCOUNT.sid, '--key', key, '--secret', 'the-secret']);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout).toContain(`smoke test of ${proxy.url} as ${key}`);
+      expect(lineOf(result.stdout, 'create service')).toMatch(/^✗ create service: CreateService answered 401/);
+      expect(proxy.seen).toEqual([{ request: 'POST /v1/Services', authorization: `Basic ${Buffer.from(`${key}:the-secret`).toString('base64')}` }]);
+      expect(result.stdout + result.stderr).not.toContain('the-secret');
+    } finally {
+      await stopProxy(proxy.server);
+    }
+    expectSameStore(before, await storeWithoutCounters());
+  });
+});
 
 describe('npm run smoke fails, names the step and still cleans up', { timeout: 120_000 }, () => {
   it.each([
