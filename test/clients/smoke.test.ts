@@ -137,6 +137,8 @@ interface ProxyRule {
   path: RegExp;
   edit?: (body: Record<string, unknown>) => void;
   hold?: boolean;
+  /** Pass the request on, then close the connection without answering (an answer lost on the way). */
+  lose?: boolean;
 }
 
 interface Proxy {
@@ -163,6 +165,10 @@ async function startProxy(target: string, rules: ProxyRule[] = []): Promise<Prox
       body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
     });
     let body = Buffer.from(await answer.arrayBuffer());
+    if (rule?.lose) {
+      response.socket?.destroy();
+      return;
+    }
     if (rule?.edit && answer.headers.get('content-type')?.startsWith('application/json')) {
       const json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
       rule.edit(json);
@@ -287,6 +293,15 @@ describe('npm run smoke fails, names the step and still cleans up', { timeout: 1
     // It gives up only once the timeout has passed (a bound from the logic, not a speed).
     expect(Number(/(\d+) ms\)$/.exec(line)![1])).toBeGreaterThanOrEqual(atLeastMs);
     expect(passedLine(result.stdout, 'cleanup')).toMatch(/deleted service/);
+    expectSameStore(before, await storeWithoutCounters());
+  });
+
+  it('a lost answer to the service create: exit 1, and the cleanup finds the service by its unique name and deletes it', async () => {
+    const before = await storeWithoutCounters();
+    const result = await smokeThrough([{ method: 'POST', path: /^\/v1\/Services$/, lose: true }]);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(lineOf(result.stdout, 'create service')).toMatch(/^✗ create service: POST http:\/\/127\.0\.0\.1:\d+\/v1\/Services: fetch failed/);
+    expect(passedLine(result.stdout, 'cleanup')).toMatch(/^✓ cleanup deleted service smoke-\d{8}-[0-9a-f]{8} and everything under it \(204, 404, /);
     expectSameStore(before, await storeWithoutCounters());
   });
 
