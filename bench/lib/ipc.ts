@@ -32,7 +32,16 @@ export function startPhase(name: string, env: Record<string, string>): PhaseProc
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
     env: { ...inherited, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  // The handlers' EMF metric lines (one per create) are written, as on Lambda, and dropped here;
+  // anything else a phase prints is passed on.
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    const kept = lines.filter((line) => !line.includes('"_aws"'));
+    if (kept.length) process.stdout.write(`${kept.join('\n')}\n`);
   });
   live.add(child);
   const queue: Message[] = [];

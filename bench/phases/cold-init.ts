@@ -148,8 +148,9 @@ async function main(): Promise<void> {
       let answered: number | undefined;
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       child.stdout.on('data', (chunk: Buffer) => {
-        answered ??= performance.now();
         stdout += chunk.toString();
+        // The driver's timing line, not a metric line the handler wrote before answering.
+        if (stdout.includes('"statusCode"')) answered ??= performance.now();
       });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('exit', (code) => {
@@ -158,7 +159,8 @@ async function main(): Promise<void> {
           const [line, memoryLine] = stdout
             .trim()
             .split('\n')
-            .map((text) => JSON.parse(text)) as [DriverLine, DriverLine | undefined];
+            .map((text) => JSON.parse(text) as DriverLine & { _aws?: unknown })
+            .filter((parsed) => parsed._aws === undefined) as [DriverLine, DriverLine | undefined];
           if (code !== 0 || answered === undefined || line.statusCode !== expected) throw new Error(`exit ${code}, status ${line.statusCode}`);
           const wrong = Object.entries(memoryLine?.statuses ?? {}).filter(([status]) => Number(status) !== expected);
           if (wrong.length) throw new Error(`memory requests answered ${JSON.stringify(memoryLine?.statuses)}, expected ${expected}`);

@@ -12,6 +12,7 @@ import {
 } from '../domain/guards';
 import { createBuildBody } from '../domain/schema';
 import { idempotencyKeyReused, serviceUnavailable, tooManyRequests } from '../http/errors';
+import { businessMetrics } from '../http/metrics';
 import { type ApiEvent, httpRoute, json } from '../http/middleware';
 import { renderBuild } from '../http/render';
 import { baseUrlOf } from '../http/urls';
@@ -30,8 +31,10 @@ async function boundBuild(record: IdempotencyItem, requestHash: string): Promise
   return isDeadBuild(build) ? undefined : build;
 }
 
-const replayed = (event: ApiEvent, build: BuildItem) =>
-  json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
+const replayed = (event: ApiEvent, build: BuildItem) => {
+  businessMetrics.idempotentReplay(build.account_sid);
+  return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)), { 'Idempotent-Replayed': 'true' });
+};
 
 /** POST /v1/Services/{ServiceSid}/Builds (CreateBuild). */
 export const handler = httpRoute(
@@ -63,6 +66,7 @@ export const handler = httpRoute(
     }
     // The workflow counts each build in its hour; concurrent creates may overshoot by a few.
     if (config.rateLimitBuildsPerHour > 0 && found.buildsThisHour >= config.rateLimitBuildsPerHour) {
+      businessMetrics.rateLimitedCreate(accountSid);
       throw tooManyRequests(secondsUntilNextHour(now), config.rateLimitBuildsPerHour);
     }
 
@@ -93,6 +97,7 @@ export const handler = httpRoute(
       if (!bound) throw serviceUnavailable();
       return replayed(event, bound);
     }
+    businessMetrics.buildCreated(accountSid);
     return json(201, renderBuild(build, baseUrlOf(event, config.publicBaseUrl)));
   },
   { form: true },

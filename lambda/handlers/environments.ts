@@ -3,6 +3,7 @@ import { decodePageToken, type Page } from '../domain/paging';
 import { createDeploymentBody, createEnvironmentBody, createVariableBody, listLogsQuery, updateVariableBody } from '../domain/schema';
 import { ANY_SID } from '../domain/sid';
 import { notFound } from '../http/errors';
+import { businessMetrics } from '../http/metrics';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
 import { renderDeployment, renderEnvironment, renderPage, renderVariable } from '../http/render';
 import { baseUrlOf, paths } from '../http/urls';
@@ -137,7 +138,9 @@ export const handler = httpRoutes({
       const parsed = createDeploymentBody.safeParse(event.body);
       const { environment, build } = await loadEnvironment(event, context, 'EnvironmentSid', { buildSid: parsed.data?.BuildSid });
       const request = parsedOrThrow(parsed);
-      return json(201, renderDeployment(await deploy(tableStore, environment, build, request, config.buildTtlSeconds, new Date()), base(event)));
+      const deployment = await deploy(tableStore, environment, build, request, config.buildTtlSeconds, new Date());
+      businessMetrics.deployment(context.credentials.accountSid);
+      return json(201, renderDeployment(deployment, base(event)));
     },
   },
   FetchDeployment: {

@@ -1,6 +1,7 @@
 import { config } from '../config';
 import { ContentTooLarge } from '../domain/errors';
 import { uploadVersionBody } from '../domain/schema';
+import { businessMetrics } from '../http/metrics';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
 import { multipartBody } from '../http/multipart';
 import { baseUrlOf } from '../http/urls';
@@ -18,6 +19,7 @@ const upload = (family: Family) => ({
     // A file part over the limit is refused by the parser; Content sent as a plain field is checked here.
     if (request.Content.bytes.length > config.maxContentBytes) throw new ContentTooLarge(config.maxContentBytes);
     const version = await uploadVersion(stores, family.kind, parent, request, new Date());
+    businessMetrics.upload(context.credentials.accountSid, request.Content.bytes.length);
     return json(201, family.renderVersion(version, baseUrlOf(event, config.publicBaseUrl)));
   },
 });

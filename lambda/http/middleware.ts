@@ -1,6 +1,6 @@
 import { parse as parseForm } from 'node:querystring';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
@@ -9,9 +9,10 @@ import { config } from '../config';
 import { ROUTES, type RouteId, routeKeyOf } from '../routes';
 import { type Credentials, parseBasicAuth } from './auth';
 import { invalidParameter, notFound, payloadTooLarge, toTwilioError } from './errors';
+import { logger } from './logger';
+import { metrics } from './metrics';
 
-/** Structured JSON logs with the request id. Never given headers, bodies or tokens. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'twilio-serverless-builds' });
+export { logger } from './logger';
 
 /** The Lambda context as our handlers see it: the caller's credentials, parsed but not yet checked. */
 export interface ApiContext extends Context {
@@ -122,13 +123,15 @@ const corsHeaders = () =>
   }) as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
 
 /**
- * The one Middy chain of every function: logging context, CORS, Twilio-shaped errors, then the
+ * The one Middy chain of every function: logging context, metrics (flushed after the response,
+ * errors included, since its `after` and `onError` run last), CORS, Twilio-shaped errors, then the
  * operation for this request (by its route key), credentials, the operation's body parsing, and
  * the operation's handler last.
  */
 function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: boolean, multipart?: ApiMiddleware) {
   const route = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
     .use(corsHeaders())
     .use(twilioResponses())
     .use({
