@@ -24,6 +24,8 @@ export interface BuildsStackSettings {
   /** API Gateway default-stage throttling: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  /** An e-mail address subscribed to the alarm topic (lib/operations.ts); unset: no subscription. */
+  alarmEmail: string | undefined;
 }
 
 export const DEFAULT_SETTINGS: BuildsStackSettings = {
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: BuildsStackSettings = {
   // build's status once a second, so 50 requests/s serves dozens of concurrent deployments.
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  alarmEmail: undefined,
 };
 
 /**
@@ -93,6 +96,11 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     throw new Error(`Context "functionsDomain" must be a domain name (e.g. functions.example.com), got "${functionsDomain}"`);
   }
 
+  const alarmEmail = stringSetting('alarmEmail', context('alarmEmail'));
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new Error(`Context "alarmEmail" must be an e-mail address, got "${alarmEmail}"`);
+  }
+
   const throttleRateLimit = integerSetting('throttleRateLimit', context('throttleRateLimit'), DEFAULT_SETTINGS.throttleRateLimit, 1, 10_000);
   const throttleBurstLimit = integerSetting('throttleBurstLimit', context('throttleBurstLimit'), DEFAULT_SETTINGS.throttleBurstLimit, 1, 5_000);
 
@@ -108,5 +116,6 @@ export function settingsFromContext(scope: Construct): BuildsStackSettings {
     maxContentBytes: integerSetting('maxContentBytes', context('maxContentBytes'), DEFAULT_SETTINGS.maxContentBytes, 1, DEFAULT_MAX_CONTENT_BYTES),
     throttleRateLimit,
     throttleBurstLimit,
+    alarmEmail,
   };
 }

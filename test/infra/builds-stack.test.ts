@@ -246,15 +246,16 @@ describe('BuildsStack with default context', () => {
   });
 
   describe.each(ENTRIES)('function %s', (entry) => {
-    it('runs Node.js 24 on arm64 with active tracing and 10 s, 512 MB for uploads and 256 MB for the others', () => {
+    it('runs Node.js 24 on arm64 without active tracing, 10 s, 512 MB for uploads and 256 MB for the others', () => {
       expect(fnOf(entry)).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: entry === UPLOADS ? 512 : 256,
         Timeout: 10,
-        TracingConfig: { Mode: 'Active' },
       });
+      // README, "Metrics and tracing": the functions' traces would hold nothing the logs and metrics lack.
+      expect(fnOf(entry).TracingConfig).toBeUndefined();
     });
 
     it('logs to its own log group, kept for a month', () => {
@@ -292,7 +293,6 @@ describe('BuildsStack with default context', () => {
       const fn = fnOf(entry);
       const expected = [
         ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], arnOf((fn.LoggingConfig.LogGroup as Json).Ref)),
-        ...allow(XRAY, '*'),
         ...permissionsOfCode(entry).map((permission) => `${permission.action} ${JSON.stringify(resourceOf(permission.resource))}`),
       ].sort();
       expect(permissionsOf(s.template, roleOf(entry))).toEqual(expected);
@@ -608,9 +608,17 @@ describe('BuildsStack with default context', () => {
     });
   });
 
-  it("outputs the API URL, table name, content bucket name, state machine ARN and the pipe's dead-letter queue", () => {
+  it("outputs the API URL, table name, content bucket name, state machine ARN, the pipe's dead-letter queue, the alarm topic and the dashboard", () => {
     const outputs = s.template.toJSON().Outputs as Json;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'PipeDeadLetterQueueUrl', 'StateMachineArn', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'ApiUrl',
+      'ContentBucketName',
+      'DashboardName',
+      'PipeDeadLetterQueueUrl',
+      'StateMachineArn',
+      'TableName',
+    ]);
     expect(outputs.PipeDeadLetterQueueUrl.Value).toEqual({ Ref: s.id(s.stack.pipeDeadLetters) });
     expect(outputs.TableName.Value).toEqual({ Ref: s.id(s.stack.table) });
     expect(outputs.ContentBucketName.Value).toEqual({ Ref: s.id(s.stack.contentBucket) });
