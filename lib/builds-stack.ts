@@ -43,7 +43,8 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
  * The DynamoDB actions each function's handlers perform, from lambda/store/table-store.ts: every
- * route reads its context with BatchGetItem (loadContext). Create Build writes the build with
+ * route reads its context with BatchGetItem (loadContext), and an API key's item first with
+ * GetItem (getApiKey, lambda/http/middleware.ts). Create Build writes the build with
  * PutItem, or with a TransactWriteItems of Puts (build, idempotency record), which IAM authorizes
  * as PutItem; it reads an idempotency record and a replayed build with GetItem, and nothing else:
  * the table's stream starts the workflow (buildPipe). List routes Query; deletes use conditional
@@ -65,14 +66,30 @@ const TABLE_ACTIONS: Record<FunctionEntry, string[]> = {
     'dynamodb:DeleteItem',
     'dynamodb:BatchWriteItem',
   ],
-  functions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-  'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-  environments: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  functions: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+  environments: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
   'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
-  'fetch-build': ['dynamodb:BatchGetItem'],
-  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
-  'fetch-build-status': ['dynamodb:BatchGetItem'],
+  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+  'fetch-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+  'fetch-build-status': ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
 };
 
 /**
@@ -251,7 +268,7 @@ export class BuildsStack extends Stack {
       Validations.of(routeResource!).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Twilio clients send HTTP Basic AccountSid:AuthToken; the handler checks it against the account item in the same BatchGetItem that loads the request context.',
+          'Twilio clients send HTTP Basic AccountSid:AuthToken (checked against the account item in the same BatchGetItem that loads the request context) or ApiKeySid:ApiKeySecret (checked against the API key item, read first with one consistent GetItem).',
       });
     }
     // The $default route: every method and path no route above takes.

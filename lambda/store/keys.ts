@@ -5,6 +5,7 @@
  * | item                   | PK              | SK               |
  * |------------------------|-----------------|------------------|
  * | account                | `ACCOUNT#AC…`   | `ACCOUNT`        |
+ * | API key                | `APIKEY#SK…`    | `APIKEY`         |
  * | service                | `ACCOUNT#AC…`   | `SERVICE#ZS…`    |
  * | service unique name    | `ACCOUNT#AC…`   | `SERVICENAME#<lowercased name>` |
  * | function / asset       | `SERVICE#ZS…`   | `FUNCTION#ZH…` / `ASSET#ZH…`     |
@@ -22,6 +23,9 @@
  *
  * Versions also carry `parent` (`FUNCTION#ZH…` / `ASSET#ZH…`), the partition key of the sparse
  * index `ByParent` (sort key `SK`): a function's or asset's versions, in creation order.
+ * Accounts carry `parent` = `ACCOUNTS` and API keys `APIKEYS#AC…`, so that the admin CLI lists
+ * them from the index without a Scan. An API key is its own partition: a request authenticated
+ * with one names only the key, and the key item names its account.
  */
 export const TABLE_KEY = { partitionKey: 'PK', sortKey: 'SK' } as const;
 
@@ -58,6 +62,8 @@ export const SORT_PREFIX = {
 
 export const keys = {
   account: (accountSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: 'ACCOUNT' }),
+  /** An API key, found by its SID alone: its item names the account. */
+  apiKey: (apiKeySid: string): ItemKey => ({ PK: `APIKEY#${apiKeySid}`, SK: 'APIKEY' }),
   service: (accountSid: string, serviceSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICE#${serviceSid}` }),
   /** Unique names are compared without case: they become part of a (case-insensitive) domain name. */
   serviceName: (accountSid: string, uniqueName: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICENAME#${uniqueName.toLowerCase()}` }),
@@ -89,6 +95,10 @@ export const keys = {
   accountPartition: (accountSid: string): string => `ACCOUNT#${accountSid}`,
   /** The partition holding everything of a service: functions, assets, versions, builds. */
   servicePartition: (serviceSid: string): string => `SERVICE#${serviceSid}`,
+  /** The `ByParent` partition of every account. */
+  accountsParent: (): string => 'ACCOUNTS',
+  /** The `ByParent` partition of an account's API keys. */
+  apiKeysParent: (accountSid: string): string => `APIKEYS#${accountSid}`,
   /** The `ByParent` partition of a function's versions. */
   functionParent: (functionSid: string): string => `FUNCTION#${functionSid}`,
   /** The `ByParent` partition of an asset's versions. */

@@ -349,7 +349,8 @@ describe('BuildsStack with default context', () => {
     it('the analysis follows only what a handler references (a shared module grants nothing it does not call)', () => {
       const of = (entry: string) => permissionsOfCode(entry).map((permission) => `${permission.action} ${permission.resource}`);
       expect(of(FALLBACK_ENTRY)).toEqual([]);
-      expect(of('fetch-build')).toEqual(['dynamodb:BatchGetItem table']);
+      // Every authenticated route may read an API key's item (GetItem) before its context (BatchGetItem).
+      expect(of('fetch-build')).toEqual(['dynamodb:BatchGetItem table', 'dynamodb:GetItem table']);
       expect(of('create-build')).toEqual([
         'dynamodb:BatchGetItem table',
         'dynamodb:GetItem table',
@@ -368,6 +369,7 @@ describe('BuildsStack with default context', () => {
         'dynamodb:BatchGetItem table',
         // A TransactWriteItems of a ConditionCheck (the parent still exists) and a Put (the version).
         'dynamodb:ConditionCheckItem table',
+        'dynamodb:GetItem table',
         'dynamodb:PutItem table',
         's3:DeleteObject objects',
         's3:PutObject objects',
