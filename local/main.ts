@@ -40,6 +40,9 @@ Create a build:
 `
     : '  (the seed has no account with a service)'
 }
+Create an account and an API key of it (see README, "Credentials"):
+  DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create
+  DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create-key AC…
 Ctrl-C (or SIGTERM, to this process or to npm) stops the API, DynamoDB Local, the S3 server and the stream poller.`);
 
   let stopping = false;
