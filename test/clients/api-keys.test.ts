@@ -143,6 +143,32 @@ describe('npm run accounts: a new account and API key work at once', () => {
     }
   });
 
+  it('a request with the token makes one BatchGetItem; with the key, one strongly consistent GetItem of the key item first', async () => {
+    // The handlers' own client, imported after the stack set their environment (as they are).
+    const { dynamoDb: handlersDynamoDb } = await import('../../lambda/store/client');
+    const seen: string[] = [];
+    handlersDynamoDb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { ConsistentRead?: boolean; Key?: { PK?: string | { S?: string } } };
+        const partition = typeof input.Key?.PK === 'string' ? input.Key.PK : input.Key?.PK?.S;
+        seen.push(`${context.commandName}${input.ConsistentRead ? ' consistent' : ''}${partition ? ` ${partition}` : ''}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'apiKeyTestCount' },
+    );
+    try {
+      const service = (await curl(`${key.sid}:${key.secret}`, '/v1/Services/by-key')).body.sid as string;
+      seen.length = 0;
+      expect((await curl(`${account.sid}:${account.auth_token}`, `/v1/Services/${service}`)).status).toBe(200);
+      expect(seen).toEqual(['BatchGetItemCommand']);
+      seen.length = 0;
+      expect((await curl(`${key.sid}:${key.secret}`, `/v1/Services/${service}`)).status).toBe(200);
+      expect(seen).toEqual([`GetItemCommand consistent APIKEY#${key.sid}`, 'BatchGetItemCommand']);
+    } finally {
+      handlersDynamoDb.middlewareStack.remove('apiKeyTestCount');
+    }
+  });
+
   it('revoke-key: the very next request with the key gets 401 (curl and twilio-node)', async () => {
     const serverless = serverlessClient(key.sid, key.secret, account.sid);
     expect((await serverless.services.list()).length).toBe(3);
