@@ -178,7 +178,7 @@ export function anonymousRoute(handler: Operation['handler']) {
  * A function serving several routes (a resource family): the one chain, and the operation of
  * each request found by its API Gateway route key in the route table. Operations with multipart
  * bodies need the multipart parser (lambda/http/multipart.ts), passed in by the one function
- * that takes uploads, so that no other function bundles it.
+ * that takes uploads, so that no other function bundles it. `apiKeys` as for `httpRoute`.
  */
 export function httpRoutes(apiKeys: ApiKeyStore, operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
   const byRouteKey = new Map<string, Operation>();
