@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack';
+import { ACCOUNT, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
+import { createEnvironment, createVariable, deployBuild, getItem } from '../support/resources';
+import { buildItems, createBuild, request, startTestStack } from '../support/stack';
+
+/**
+ * A build's life on the real local pipes: DynamoDB Local's stream, the stream poller playing
+ * the events pipe's filter and template (lib/build-events.ts), the events ASL run by
+ * aws-local-stepfunctions, and the local bus writing its JSONL file.
+ */
+let stack: LocalStack;
+let dir: string;
+let eventsFile: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'builds-events-'));
+  eventsFile = join(dir, 'events.jsonl');
+  stack = await startTestStack({ eventsFile });
+});
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SECRET_VALUE = 'a-variable-value-never-in-an-event';
+
+async function ended(sid: string): Promise<Record<string, unknown>> {
+  await (await stack.stepFunctions.whenStarted(sid)).done;
+  return (await buildItems(stack)).find((item) => item.sid === sid)!;
+}
+
+describe('build events', () => {
+  it('a build completed, a build failed and a deployment yield exactly their three events, in order, with SIDs, status and date and nothing secret', async () => {
+    const completed = await ended((await (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! })).json()).sid);
+    expect(completed.status).toBe('completed');
+    const failed = await ended((await (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]!, Runtime: 'node14' })).json()).sid);
+    expect(failed.status).toBe('failed');
+
+    const environment = await createEnvironment(stack, SERVICE, { UniqueName: 'staging', DomainSuffix: 'stage' });
+    await createVariable(stack, SERVICE, environment.sid, 'API_SECRET', SECRET_VALUE);
+    const deployment = await deployBuild(stack, SERVICE, environment.sid, completed.sid as string);
+    // Events carry the item's dates (ISO 8601 to the millisecond); the API renders them to the second.
+    const deploymentItem = await getItem(stack, `SERVICE#${SERVICE}`, `DEPLOYMENT#${environment.sid}#${deployment.sid}`);
+    // Deploying modified the completed build (deployed_to) and deleting the failed one removes it: neither is an event.
+    expect((await getItem(stack, `SERVICE#${SERVICE}`, `BUILD#${completed.sid}`))?.deployed_to).toBeDefined();
+    expect((await request(`${stack.baseUrl}/v1/Services/${SERVICE}/Builds/${failed.sid}`, { method: 'DELETE' })).status).toBe(204);
+    await stack.stepFunctions.drain();
+
+    const events = stack.eventBus!.events;
+    expect(events.map((event) => [event['detail-type'], event.detail])).toEqual([
+      [
+        'Build Completed',
+        { account_sid: ACCOUNT.sid, service_sid: SERVICE, build_sid: completed.sid, status: 'completed', date_updated: completed.date_updated },
+      ],
+      [
+        'Build Failed',
+        { account_sid: ACCOUNT.sid, service_sid: SERVICE, build_sid: failed.sid, status: 'failed', error_code: 82007, date_updated: failed.date_updated },
+      ],
+      [
+        'Deployment Created',
+        {
+          account_sid: ACCOUNT.sid,
+          service_sid: SERVICE,
+          environment_sid: environment.sid,
+          deployment_sid: deployment.sid,
+          build_sid: completed.sid,
+          date_created: deploymentItem?.date_created,
+        },
+      ],
+    ]);
+    for (const event of events) {
+      expect(event).toMatchObject({ version: '0', source: 'twilio-serverless', account: '000000000000', region: 'us-east-1' });
+      expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+
+    const text = readFileSync(eventsFile, 'utf8');
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(events);
+    for (const secret of [ACCOUNT.auth_token, SECRET_VALUE, 'dependencies', 'function_versions']) expect(text).not.toContain(secret);
+  });
+});
