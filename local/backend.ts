@@ -187,7 +187,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       const eventsWorkflow = await startLocalStepFunctions({
         definition: renderBuildEventsDefinition({ TableName: options.tableName, EventBusName: eventBus.name, EventSource: BUILD_EVENT_SOURCE }),
         stateMachineArn: LOCAL_EVENTS_STATE_MACHINE_ARN,
-        dynamoDb: options.workflowDynamoDb ?? dynamoDb,
+        // Not workflowDynamoDb: the faults tests inject there are the build workflow's.
+        dynamoDb,
         eventBus,
         retryIntervalMs: options.retryIntervalMs,
         log: options.log,

@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lambda/store/keys';
+import { BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord } from '../../lib/build-events';
 import type { LocalStack } from '../../local/stack';
+import { startStreamPoller } from '../../local/stream-poller';
 import { ACCOUNT, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
 import { createEnvironment, createVariable, deployBuild, getItem } from '../support/resources';
 import { buildItems, createBuild, request, startTestStack } from '../support/stack';
@@ -84,5 +88,53 @@ describe('build events', () => {
         .map((line) => JSON.parse(line)),
     ).toEqual(events);
     for (const secret of [ACCOUNT.auth_token, SECRET_VALUE, 'dependencies', 'function_versions']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('the local events pipe when its target keeps failing', () => {
+  it('retries a record as the pipe does, then dead-letters it and goes on with the next record', async () => {
+    const attempts: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const poller = await startStreamPoller({
+      dynamoDb: stack.dynamoDb,
+      endpoint: stack.dynamoDbEndpoint,
+      tableName: stack.tableName,
+      startingPosition: 'LATEST',
+      idleMs: 20,
+      start: () => undefined,
+      log: (line) => lines.push(line),
+      pipes: [
+        {
+          name: 'build-events',
+          inputOf: buildEventsInputOfRecord,
+          retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
+          deliver: async (input) => {
+            const { SK } = input[0] as { SK: string };
+            attempts.push(SK);
+            if (SK.endsWith('ZD00000000000000000000000000000001')) throw new Error('PutEvents failed');
+          },
+        },
+      ],
+    });
+    try {
+      for (const deploymentSid of ['ZD00000000000000000000000000000001', 'ZD00000000000000000000000000000002']) {
+        await stack.documentClient.send(
+          new PutCommand({
+            TableName: stack.tableName,
+            Item: { ...keys.deployment(SERVICE, 'ZE00000000000000000000000000000001', deploymentSid), sid: deploymentSid },
+          }),
+        );
+      }
+      await poller.caughtUp();
+      const [failing, next] = [attempts[0]!, attempts.at(-1)!];
+      expect(attempts).toEqual([...Array(1 + BUILD_EVENTS_RETRY_ATTEMPTS).fill(failing), next]);
+      expect(next).not.toBe(failing);
+      expect(poller.delivered).toEqual({ 'build-events': 1 });
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 'ERROR', message: 'stream poller: record not delivered to build-events (dead letter)', error: 'PutEvents failed' }),
+      );
+    } finally {
+      await poller.stop();
+    }
   });
 });
