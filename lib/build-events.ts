@@ -15,12 +15,13 @@ import { renderDefinition } from './workflow-definition';
  *
  * Why the workflow reads the item rather than taking it from the record: one pipe has one
  * input template, and its two kinds of records have different attributes (a build's status, a
- * deployment's build and environment), while a template path missing from a record fails
- * that record (as lib/build-outbox.ts treats it); the whole images would carry every version
- * snapshot of a build, twice, past Step Functions' 256 KiB input. The keys are in every record;
- * a consistent GetItem of the final item costs one read per event and is off the API's path.
- * A second pipe per kind would be a third reader of the stream's shards (DynamoDB serves two
- * without throttling).
+ * deployment's build and environment). What Pipes does with a template path missing from a
+ * record is not documented; lib/build-outbox.ts (and the local poller) treat it as a record
+ * that cannot be transformed, so a template naming both kinds' attributes could fail every
+ * record. The whole images would carry every version snapshot of a build, twice, past Step
+ * Functions' 256 KiB input. The keys are in every record; a consistent GetItem of the final
+ * item costs one read per event, off the API's path. A pipe per kind would be a third reader of
+ * the stream's shards, where DynamoDB advises at most two.
  */
 
 const BUILD_ENDED_STATUSES: readonly BuildStatus[] = ['completed', 'failed'];
