@@ -52,7 +52,7 @@ export const SORT_PREFIX = {
   build: BUILD_SORT_PREFIX,
   environment: 'ENVIRONMENT#',
   /** Everything of one environment: its variables, their keys, its deployments. */
-  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `DEPLOYMENT#${environmentSid}#`],
+  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`],
   variable: (environmentSid: string) => `VARIABLE#${environmentSid}#`,
   deployment: (environmentSid: string) => `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`,
 } as const;
