@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/store/keys';
-import { BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord } from '../../lib/build-events';
+import { BUILD_EVENT_SOURCE, BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord, renderBuildEventsDefinition } from '../../lib/build-events';
+import { createLocalEventBus } from '../../local/event-bus';
 import type { LocalStack } from '../../local/stack';
+import { startLocalStepFunctions } from '../../local/step-functions';
 import { startStreamPoller } from '../../local/stream-poller';
 import { ACCOUNT, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
 import { createEnvironment, createVariable, deployBuild, getItem } from '../support/resources';
@@ -19,10 +21,12 @@ import { buildItems, createBuild, request, startTestStack } from '../support/sta
 let stack: LocalStack;
 let dir: string;
 let eventsFile: string;
+let checkpointFile: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'builds-events-'));
   eventsFile = join(dir, 'events.jsonl');
-  stack = await startTestStack({ eventsFile });
+  checkpointFile = join(dir, 'checkpoint.json');
+  stack = await startTestStack({ eventsFile, checkpointFile });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -135,6 +139,62 @@ describe('the local events pipe when its target keeps failing', () => {
       );
     } finally {
       await poller.stop();
+    }
+  });
+});
+
+describe("build events across a restart of the stream poller (last: it stops the stack's poller)", () => {
+  it('a build that ends while nothing reads the stream gets its event once a poller is back, from its checkpoint: nothing put again, nothing skipped', async () => {
+    await stack.stepFunctions.drain();
+    await stack.poller!.stop();
+    const before = stack.eventBus!.events.length;
+
+    const build = await (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! })).json();
+    // What MarkBuildCompleted writes; no workflow runs while the poller is down.
+    await stack.documentClient.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: keys.build(SERVICE, build.sid),
+        UpdateExpression: 'SET #status = :completed, date_updated = :now',
+        ConditionExpression: '#status = :building',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':completed': 'completed', ':building': 'building', ':now': new Date().toISOString() },
+      }),
+    );
+
+    const bus = createLocalEventBus({ name: 'twilio-serverless-restart', account: '000000000000', region: 'us-east-1' });
+    const eventsWorkflow = await startLocalStepFunctions({
+      definition: renderBuildEventsDefinition({ TableName: stack.tableName, EventBusName: bus.name, EventSource: BUILD_EVENT_SOURCE }),
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:BuildEventsWorkflow',
+      dynamoDb: stack.dynamoDb,
+      eventBus: bus,
+    });
+    const poller = await startStreamPoller({
+      dynamoDb: stack.dynamoDb,
+      endpoint: stack.dynamoDbEndpoint,
+      tableName: stack.tableName,
+      checkpointFile,
+      start: () => undefined,
+      pipes: [
+        {
+          name: 'build-events',
+          inputOf: buildEventsInputOfRecord,
+          retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
+          deliver: async (input) => {
+            const execution = eventsWorkflow.start(input);
+            await execution.done;
+            if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
+          },
+        },
+      ],
+    });
+    try {
+      await poller.caughtUp();
+      expect(bus.events.map((event) => [event['detail-type'], event.detail.build_sid])).toEqual([['Build Completed', build.sid]]);
+      expect(stack.eventBus!.events).toHaveLength(before);
+    } finally {
+      await poller.stop();
+      await eventsWorkflow.stop();
     }
   });
 });
