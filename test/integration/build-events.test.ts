@@ -96,6 +96,7 @@ describe('build events', () => {
 });
 
 describe('the local events pipe when its target keeps failing', () => {
+  const ENVIRONMENT = 'ZE00000000000000000000000000000001';
   it('retries a record as the pipe does, then dead-letters it and goes on with the next record', async () => {
     const attempts: string[] = [];
     const lines: Record<string, unknown>[] = [];
@@ -125,7 +126,18 @@ describe('the local events pipe when its target keeps failing', () => {
         await stack.documentClient.send(
           new PutCommand({
             TableName: stack.tableName,
-            Item: { ...keys.deployment(SERVICE, 'ZE00000000000000000000000000000001', deploymentSid), sid: deploymentSid },
+            // A whole deployment item: the stack's own poller puts its event too, without errors.
+            Item: {
+              ...keys.deployment(SERVICE, ENVIRONMENT, deploymentSid),
+              sid: deploymentSid,
+              account_sid: ACCOUNT.sid,
+              service_sid: SERVICE,
+              environment_sid: ENVIRONMENT,
+              build_sid: 'ZB00000000000000000000000000000001',
+              is_plugin: false,
+              date_created: new Date().toISOString(),
+              date_updated: new Date().toISOString(),
+            },
           }),
         );
       }
