@@ -17,8 +17,10 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
+import { BuildEvents } from './build-events-construct';
 import { BUILD_INSERT_FILTER, PIPE_BATCH_SIZE, WORKFLOW_INPUT_TEMPLATE } from './build-outbox';
 import type { BuildsStackSettings } from './stack-config';
+import { TABLE_STREAM_VIEW_TYPE } from './table-stream';
 import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -158,6 +160,8 @@ export class BuildsStack extends Stack {
   /** The EventBridge Pipe from the table's stream to the workflow, and the queue of the records it could not deliver. */
   readonly pipe: CfnPipe;
   readonly pipeDeadLetters: Queue;
+  /** Build Completed / Build Failed / Deployment Created on the stack's event bus, from the same stream. */
+  readonly buildEvents: BuildEvents;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   /** The function of each ROUTES entry, and of FALLBACK_ENTRY. */
@@ -183,8 +187,9 @@ export class BuildsStack extends Stack {
       // or crypto-shredding, which this table does not need.
       encryption: TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      // The outbox: every new build item starts its workflow through the stream (buildPipe).
-      dynamoStream: StreamViewType.NEW_IMAGE,
+      // The outbox: every new build item starts its workflow through the stream (buildPipe); and
+      // the build events (BuildEvents), which need the old image too to see a status change.
+      dynamoStream: StreamViewType[TABLE_STREAM_VIEW_TYPE],
       deletionProtection: !destroy,
       removalPolicy,
       globalSecondaryIndexes: [
@@ -199,6 +204,7 @@ export class BuildsStack extends Stack {
     this.contentBucket = this.versionContentBucket(removalPolicy);
     this.stateMachine = this.buildWorkflow(settings, removalPolicy);
     [this.pipe, this.pipeDeadLetters] = this.buildPipe();
+    this.buildEvents = new BuildEvents(this, 'BuildEvents', { table: this.table, stage: settings.stage, removalPolicy, logRetention: LOG_RETENTION });
 
     for (const entry of new Set(ROUTES.map((route) => route.entry))) {
       const routes = ROUTES.filter((route) => route.entry === entry);
@@ -287,6 +293,10 @@ export class BuildsStack extends Stack {
     new CfnOutput(this, 'ContentBucketName', { value: this.contentBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'PipeDeadLetterQueueUrl', { value: this.pipeDeadLetters.queueUrl, description: 'Stream records whose workflow could not be started' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.buildEvents.bus.eventBusName,
+      description: 'The bus of Build Completed, Build Failed and Deployment Created events',
+    });
   }
 
   /**

@@ -44,6 +44,7 @@ export const UNREFERENCED_TAG = { key: 'unreferenced', value: 'true' } as const;
 export const PARENT_INDEX = { name: 'ByParent', partitionKey: 'parent', sortKey: 'SK' } as const;
 
 export const BUILD_SORT_PREFIX = 'BUILD#';
+export const DEPLOYMENT_SORT_PREFIX = 'DEPLOYMENT#';
 
 /** The sort-key prefix of each collection, for Queries. */
 export const SORT_PREFIX = {
@@ -55,9 +56,9 @@ export const SORT_PREFIX = {
   build: BUILD_SORT_PREFIX,
   environment: 'ENVIRONMENT#',
   /** Everything of one environment: its variables, their keys, its deployments. */
-  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `DEPLOYMENT#${environmentSid}#`],
+  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`],
   variable: (environmentSid: string) => `VARIABLE#${environmentSid}#`,
-  deployment: (environmentSid: string) => `DEPLOYMENT#${environmentSid}#`,
+  deployment: (environmentSid: string) => `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`,
 } as const;
 
 export const keys = {
@@ -83,7 +84,7 @@ export const keys = {
   variableKey: (serviceSid: string, environmentSid: string, key: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `VARKEY#${environmentSid}#${key}` }),
   deployment: (serviceSid: string, environmentSid: string, deploymentSid: string): ItemKey => ({
     PK: `SERVICE#${serviceSid}`,
-    SK: `DEPLOYMENT#${environmentSid}#${deploymentSid}`,
+    SK: `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#${deploymentSid}`,
   }),
   idempotency: (accountSid: string, keyHash: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `IDEMPOTENCY#${keyHash}` }),
   rateWindow: (accountSid: string, hour: number): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `RATE#${hour}` }),

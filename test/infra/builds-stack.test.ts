@@ -407,13 +407,15 @@ describe('BuildsStack with default context', () => {
     expect(new Set(roles).size).toBe(ENTRIES.length);
   });
 
-  it('lets no function start executions: only the pipe, of the build workflow only', () => {
+  it('lets no function start executions: only the pipes (the outbox and the build events, test/infra/build-events.test.ts)', () => {
     const startsExecutions = Object.entries(s.template.findResources('AWS::IAM::Policy')).filter(([, policy]: [string, Json]) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('states:'),
     );
-    const pipeRole = resources[s.stack.getLogicalId(s.stack.pipe)]!.Properties.RoleArn['Fn::GetAtt'][0];
-    expect(startsExecutions).toHaveLength(1);
-    expect(startsExecutions[0]![1].Properties.Roles).toEqual([{ Ref: pipeRole }]);
+    const roleOfPipe = (pipe: CfnElement) => ({ Ref: resources[s.stack.getLogicalId(pipe)]!.Properties.RoleArn['Fn::GetAtt'][0] });
+    expect(startsExecutions.map(([, policy]: [string, Json]) => policy.Properties.Roles)).toEqual([
+      [roleOfPipe(s.stack.pipe)],
+      [roleOfPipe(s.stack.buildEvents.pipe)],
+    ]);
   });
 
   describe('outbox: the table stream and the pipe that starts the workflow', () => {
@@ -421,8 +423,8 @@ describe('BuildsStack with default context', () => {
     const tableId = () => s.id(s.stack.table);
     const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
 
-    it('gives the table a stream of new images', () => {
-      expect(resources[tableId()]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    it('gives the table a stream of new and old images (the build events compare statuses)', () => {
+      expect(resources[tableId()]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     });
 
     it('reads that stream from its oldest record, one record per execution, with retries and a dead-letter queue', () => {
@@ -612,7 +614,7 @@ describe('BuildsStack with default context', () => {
 
   it("outputs the API URL, table name, content bucket name, state machine ARN and the pipe's dead-letter queue", () => {
     const outputs = s.template.toJSON().Outputs as Json;
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'PipeDeadLetterQueueUrl', 'StateMachineArn', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ContentBucketName', 'EventBusName', 'PipeDeadLetterQueueUrl', 'StateMachineArn', 'TableName']);
     expect(outputs.PipeDeadLetterQueueUrl.Value).toEqual({ Ref: s.id(s.stack.pipeDeadLetters) });
     expect(outputs.TableName.Value).toEqual({ Ref: s.id(s.stack.table) });
     expect(outputs.ContentBucketName.Value).toEqual({ Ref: s.id(s.stack.contentBucket) });
