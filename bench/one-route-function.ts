@@ -9,8 +9,9 @@ import { config } from '../lambda/config';
 import { FUNCTIONS, loadDeployable } from '../lambda/handlers/families';
 import { httpRoutes, json } from '../lambda/http/middleware';
 import { baseUrlOf } from '../lambda/http/urls';
+import { tableStore } from '../lambda/store';
 
-export const handler = httpRoutes({
+export const handler = httpRoutes(tableStore, {
   FetchFunction: {
     handler: async (event, context) =>
       json(200, FUNCTIONS.render((await loadDeployable(event, context, FUNCTIONS, 'Sid')).parent, baseUrlOf(event, config.publicBaseUrl))),

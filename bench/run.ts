@@ -16,6 +16,9 @@
  *   8. toolkit deploy    Twilio's toolkit deploying the test project to the local stack (1 s
  *                        build wait): requests per deploy, seconds minus the wait, where the
  *                        time goes (an absolute figure: no floor)
+ *   9. API key auth      the Status handler with an API key vs the account's token: extra
+ *                        DynamoDB round trips, handler p50 ratio (bench/api-key-auth.json;
+ *                        alone: BENCH_PHASES=api-key-auth npm run bench)
  *
  * One DynamoDB Local for the whole run; every phase that needs a local stack runs in its own
  * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
@@ -27,6 +30,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
+import { runApiKeyAuthAlone, runApiKeyAuthPhase } from './lib/api-key-auth';
 import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, ONE_ROUTE_FUNCTION, PROJECT_ROOT, readStackBundling } from './lib/bundle';
 import { computeCost, readStackFacts } from './lib/cost';
 import { cpuMeter } from './lib/cpu';
@@ -317,6 +321,7 @@ function deployRows(deploys: DeployResult, row: (metric: string, value: string, 
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_PHASES === 'api-key-auth') await runApiKeyAuthAlone(log);
   mkdirSync(OUT_DIR, { recursive: true });
   let dynamoDbLocal: DynamoDbLocal | undefined;
   const stopAll = () => {
@@ -382,6 +387,9 @@ async function main(): Promise<void> {
     log(
       `toolkit deploys: ${deploys.runs.map((run) => `${fmt(run.wallMs / 1000, 3)} s / ${run.requests.length} requests`).join(', ')} (warm-up ${fmt(deploys.warmup.wallMs / 1000, 3)} s)`,
     );
+
+    log('phase 9: API key vs auth token, the Status handler in process, interleaved');
+    const apiKeyAuth = await runApiKeyAuthPhase(endpoint);
 
     await dynamoDbLocal.stop();
     dynamoDbLocal = undefined;
@@ -690,6 +698,11 @@ async function main(): Promise<void> {
       );
     }
     deployRows(deploys, row);
+    row('api_key_extra_dynamodb_round_trips (bench/api-key-auth.json)', fmt(apiKeyAuth.api_key_extra_dynamodb_round_trips, 3), '<= 1');
+    row(
+      '  api_key_handler_ratio_p50 / p99 (key / token, Status handler)',
+      `${fmt(apiKeyAuth.api_key_handler_ratio_p50, 3)} / ${fmt(apiKeyAuth.api_key_handler_ratio_p99, 3)}`,
+    );
 
     const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'target', 'status / notes'][i]!.length));
     const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;

@@ -35,7 +35,8 @@ export const WORKFLOW_INPUT_TEMPLATE = `{
  */
 export const PIPE_BATCH_SIZE = 1;
 
-type Pattern = { readonly [key: string]: Pattern | readonly (string | { readonly prefix: string })[] };
+/** An EventBridge event pattern of exact values and `prefix` matchers. */
+export type Pattern = { readonly [key: string]: Pattern | readonly (string | { readonly prefix: string })[] };
 
 /** Whether an event matches an EventBridge pattern of exact values and `prefix` matchers (what BUILD_INSERT_FILTER uses). */
 export function matchesPattern(pattern: Pattern, event: unknown): boolean {
@@ -82,7 +83,7 @@ export interface StreamEvent {
   eventName?: string;
   eventSource?: string;
   eventSourceARN?: string;
-  dynamodb?: { Keys?: Record<string, unknown>; NewImage?: Record<string, unknown>; SequenceNumber?: string };
+  dynamodb?: { Keys?: Record<string, unknown>; NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown>; SequenceNumber?: string };
 }
 
 /** The input of the workflow for a stream record, or undefined when the record is not a new build. */

@@ -17,9 +17,11 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
+import { BuildEvents } from './build-events-construct';
 import { BUILD_INSERT_FILTER, PIPE_BATCH_SIZE, WORKFLOW_INPUT_TEMPLATE } from './build-outbox';
 import { Operations } from './operations';
 import type { BuildsStackSettings } from './stack-config';
+import { TABLE_STREAM_VIEW_TYPE } from './table-stream';
 import { WORKFLOW_DEFINITION_FILE, type WorkflowSubstitutions } from './workflow-definition';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,7 +46,8 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
  * The DynamoDB actions each function's handlers perform, from lambda/store/table-store.ts: every
- * route reads its context with BatchGetItem (loadContext). Create Build writes the build with
+ * route reads its context with BatchGetItem (loadContext), and an API key's item first with
+ * GetItem (getApiKey, lambda/http/middleware.ts). Create Build writes the build with
  * PutItem, or with a TransactWriteItems of Puts (build, idempotency record), which IAM authorizes
  * as PutItem; it reads an idempotency record and a replayed build with GetItem, and nothing else:
  * the table's stream starts the workflow (buildPipe). List routes Query; deletes use conditional
@@ -66,14 +69,30 @@ const TABLE_ACTIONS: Record<FunctionEntry, string[]> = {
     'dynamodb:DeleteItem',
     'dynamodb:BatchWriteItem',
   ],
-  functions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-  'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-  environments: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  functions: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+  'upload-version': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+  environments: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
   'create-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:Query'],
-  'fetch-build': ['dynamodb:BatchGetItem'],
-  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem'],
-  'fetch-build-status': ['dynamodb:BatchGetItem'],
+  'list-builds': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+  'fetch-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+  'delete-build': ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+  'fetch-build-status': ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
 };
 
 /**
@@ -142,6 +161,8 @@ export class BuildsStack extends Stack {
   /** The EventBridge Pipe from the table's stream to the workflow, and the queue of the records it could not deliver. */
   readonly pipe: CfnPipe;
   readonly pipeDeadLetters: Queue;
+  /** Build Completed / Build Failed / Deployment Created on the stack's event bus, from the same stream. */
+  readonly buildEvents: BuildEvents;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   /** The function of each ROUTES entry, and of FALLBACK_ENTRY. */
@@ -169,8 +190,9 @@ export class BuildsStack extends Stack {
       // or crypto-shredding, which this table does not need.
       encryption: TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: TTL_ATTRIBUTE,
-      // The outbox: every new build item starts its workflow through the stream (buildPipe).
-      dynamoStream: StreamViewType.NEW_IMAGE,
+      // The outbox: every new build item starts its workflow through the stream (buildPipe); and
+      // the build events (BuildEvents), which need the old image too to see a status change.
+      dynamoStream: StreamViewType[TABLE_STREAM_VIEW_TYPE],
       deletionProtection: !destroy,
       removalPolicy,
       globalSecondaryIndexes: [
@@ -185,6 +207,7 @@ export class BuildsStack extends Stack {
     this.contentBucket = this.versionContentBucket(removalPolicy);
     this.stateMachine = this.buildWorkflow(settings, removalPolicy);
     [this.pipe, this.pipeDeadLetters] = this.buildPipe();
+    this.buildEvents = new BuildEvents(this, 'BuildEvents', { table: this.table, stage: settings.stage, removalPolicy, logRetention: LOG_RETENTION });
 
     for (const entry of new Set(ROUTES.map((route) => route.entry))) {
       const routes = ROUTES.filter((route) => route.entry === entry);
@@ -254,7 +277,7 @@ export class BuildsStack extends Stack {
       Validations.of(routeResource!).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Twilio clients send HTTP Basic AccountSid:AuthToken; the handler checks it against the account item in the same BatchGetItem that loads the request context.',
+          'Twilio clients send HTTP Basic AccountSid:AuthToken (checked against the account item in the same BatchGetItem that loads the request context) or ApiKeySid:ApiKeySecret (checked against the API key item, read first with one consistent GetItem).',
       });
     }
     // The $default route: every method and path no route above takes.
@@ -273,7 +296,11 @@ export class BuildsStack extends Stack {
       functions: this.functions,
       stateMachine: this.stateMachine,
       table: this.table,
-      pipes: [{ id: 'BuildPipe', pipe: this.pipe, deadLetterQueue: this.pipeDeadLetters }],
+      pipes: [
+        { id: 'BuildPipe', pipe: this.pipe, deadLetterQueue: this.pipeDeadLetters },
+        { id: 'EventsPipe', pipe: this.buildEvents.pipe, deadLetterQueue: this.buildEvents.deadLetterQueue },
+      ],
+      buildOutcomes: { completed: this.buildEvents.metricBuildsCompleted(), failed: this.buildEvents.metricBuildsFailed() },
       serviceName: SERVICE_NAME,
       alarmEmail: settings.alarmEmail,
       removalPolicy,
@@ -284,6 +311,10 @@ export class BuildsStack extends Stack {
     new CfnOutput(this, 'ContentBucketName', { value: this.contentBucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'PipeDeadLetterQueueUrl', { value: this.pipeDeadLetters.queueUrl, description: 'Stream records whose workflow could not be started' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.buildEvents.bus.eventBusName,
+      description: 'The bus of Build Completed, Build Failed and Deployment Created events',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn, description: 'Every alarm notifies this topic (subscribe to it)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }

@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, type KeySchemaElement, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_KEY } from '../lambda/store/keys';
+import { BUILD_EVENT_SOURCE, BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord, eventBusName, renderBuildEventsDefinition } from '../lib/build-events';
 import { renderWorkflowDefinition } from '../lib/workflow-definition';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { startS3Local } from './s3-local';
 import { loadSeed, type Seed } from './seed';
 import { type LocalStepFunctions, startLocalStepFunctions } from './step-functions';
@@ -11,7 +13,11 @@ import { type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
 export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:000000000000:stateMachine:BuildWorkflow`;
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:BuildWorkflow`;
+export const LOCAL_EVENTS_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:BuildEventsWorkflow`;
+/** The local event bus's name: the stack's for a stage named `local`. */
+export const LOCAL_EVENT_BUS_NAME = eventBusName('local');
 
 /**
  * What the handlers need around them outside Lambda: DynamoDB (an endpoint given, or DynamoDB
@@ -39,6 +45,8 @@ export interface LocalBackendOptions {
   workflow?: 'in-process' | 'elsewhere';
   /** Where the stream poller keeps its place; default: beside DynamoDB Local's data with `dynamoDbPath`, else in memory. */
   checkpointFile?: string;
+  /** The JSONL file the local event bus appends build events to (`EVENTS_FILE`); in memory only when unset. */
+  eventsFile?: string;
   /** A Step Functions endpoint to use as is (with `stateMachineArn`); when unset, the workflow runs in process. */
   stepFunctionsEndpoint?: string;
   stateMachineArn?: string;
@@ -77,6 +85,8 @@ export interface LocalBackend {
   stepFunctions: LocalStepFunctions | undefined;
   /** The stream poller that starts the workflow of each new build, when started here. */
   poller: StreamPoller | undefined;
+  /** The local event bus the build events workflow puts to, with the poller (the events pipe's stand-in). */
+  eventBus: LocalEventBus | undefined;
   stop(): Promise<void>;
 }
 
@@ -154,6 +164,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
 
     let stepFunctions: LocalStepFunctions | undefined;
     let poller: StreamPoller | undefined;
+    let eventBus: LocalEventBus | undefined;
     let stepFunctionsEndpoint = options.stepFunctionsEndpoint ?? '';
     let stateMachineArn = options.stateMachineArn ?? '';
     if (options.workflow === 'elsewhere') {
@@ -171,13 +182,38 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       });
       started.push(stepFunctions);
       stepFunctionsEndpoint = stepFunctions.endpoint;
-      // The local EventBridge Pipe: the table's stream starts the workflow of every new build.
+      // The build events pipe's target: the events workflow, putting to the local bus.
+      eventBus = createLocalEventBus({ name: LOCAL_EVENT_BUS_NAME, account: LOCAL_ACCOUNT, region: LOCAL_REGION, file: options.eventsFile });
+      const eventsWorkflow = await startLocalStepFunctions({
+        definition: renderBuildEventsDefinition({ TableName: options.tableName, EventBusName: eventBus.name, EventSource: BUILD_EVENT_SOURCE }),
+        stateMachineArn: LOCAL_EVENTS_STATE_MACHINE_ARN,
+        // Not workflowDynamoDb: the faults tests inject there are the build workflow's.
+        dynamoDb,
+        eventBus,
+        retryIntervalMs: options.retryIntervalMs,
+        log: options.log,
+      });
+      started.push(eventsWorkflow);
+      // The local EventBridge Pipes: the table's stream starts the workflow of every new build
+      // and, synchronously as the events pipe does, the events workflow of each build's end and new deployment.
       const runner = stepFunctions;
       poller = await startStreamPoller({
         dynamoDb,
         endpoint,
         tableName: options.tableName,
         start: (input, name) => void runner.start(input, name),
+        pipes: [
+          {
+            name: 'build-events',
+            inputOf: buildEventsInputOfRecord,
+            retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
+            deliver: async (input) => {
+              const execution = eventsWorkflow.start(input);
+              await execution.done;
+              if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
+            },
+          },
+        ],
         startingPosition: (options.table ?? 'create-and-seed') === 'require-existing' ? 'LATEST' : 'TRIM_HORIZON',
         checkpointFile:
           options.checkpointFile ?? (options.dynamoDbPath ? join(options.dynamoDbPath, `stream-checkpoint-${options.tableName}.json`) : undefined),
@@ -188,6 +224,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       runner.drain = async () => {
         await poller?.caughtUp();
         await drainExecutions();
+        // The builds' ends are stream records too: their events are put once the poller has read them.
+        await poller?.caughtUp();
       };
     }
 
@@ -205,6 +243,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       ephemeral,
       stepFunctions,
       poller,
+      eventBus,
       stop: stopAll,
     };
   } catch (error) {

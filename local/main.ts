@@ -4,6 +4,8 @@ import { startLocalStack } from './stack';
 
 /** `npm start`: the local stack on http://127.0.0.1:$PORT with DynamoDB Local in memory. */
 const DEFAULT_SEED = fileURLToPath(new URL('./demo-seed.json', import.meta.url));
+/** Where the local event bus appends build events (gitignored): `tail -f .local/events.jsonl`. */
+const DEFAULT_EVENTS_FILE = '.local/events.jsonl';
 
 async function main(): Promise<void> {
   const seedFile = process.env.SEED_FILE ?? DEFAULT_SEED;
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
     buildWaitSeconds,
     dynamoDbPath: process.env.DYNAMODB_PATH,
     s3Path: process.env.S3_PATH,
+    eventsFile: process.env.EVENTS_FILE ?? DEFAULT_EVENTS_FILE,
   });
 
   const account = seed.accounts[0];
@@ -27,6 +30,7 @@ Twilio Serverless Builds API (local) listening on ${stack.baseUrl}
   DynamoDB Local: ${stack.dynamoDbEndpoint} (table ${stack.tableName})   seed: ${seedFile}
   Step Functions: ${stack.stepFunctionsEndpoint} (${stack.stateMachineArn})   build wait: ${buildWaitSeconds} s
   S3 (s3rver):    ${stack.s3Endpoint} (bucket ${stack.contentBucket})
+  Build events:   ${stack.eventBus?.file} (bus ${stack.eventBus?.name}: tail -f it)
 ${
   account && service
     ? `  Account SID: ${account.sid}
@@ -40,6 +44,9 @@ Create a build:
 `
     : '  (the seed has no account with a service)'
 }
+Create an account and an API key of it (see README, "Credentials"):
+  DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create
+  DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create-key AC…
 Ctrl-C (or SIGTERM, to this process or to npm) stops the API, DynamoDB Local, the S3 server and the stream poller.`);
 
   let stopping = false;

@@ -82,7 +82,10 @@ export function seedItems(seed: Seed, now: Date = new Date()): SeedItem[] {
 
   const items: SeedItem[] = [];
   for (const entry of seed.accounts) {
-    items.push({ key: keys.account(entry.sid), fields: { sid: entry.sid, ...newTokenHash(entry.auth_token) } });
+    items.push({
+      key: keys.account(entry.sid),
+      fields: { sid: entry.sid, ...newTokenHash(entry.auth_token), [PARENT_INDEX.partitionKey]: keys.accountsParent() },
+    });
   }
   // What the API would have set on creation, so that seeded items read like created ones.
   const dated = { date_created: now.toISOString(), date_updated: now.toISOString() };

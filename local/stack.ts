@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FALLBACK_ENTRY, ROUTES } from '../lambda/routes';
 import { startLocalBackend, useLocalCredentials } from './backend';
+import type { LocalEventBus } from './event-bus';
 import { createApiServer, type LambdaHttpHandler } from './http-adapter';
 import type { Seed } from './seed';
 import type { LocalStepFunctions } from './step-functions';
@@ -25,6 +26,8 @@ export interface LocalStackOptions {
   retryIntervalMs?: number;
   /** Where the stream poller keeps its place (default: beside DynamoDB Local's data with `dynamoDbPath`, else in memory). */
   checkpointFile?: string;
+  /** The JSONL file build events are appended to (default: in memory only). */
+  eventsFile?: string;
   /**
    * `in-process` (default): the workflow runner and the stream poller run in this process beside
    * the handlers; `elsewhere`: another process polls the table's stream (the handlers only write).
@@ -51,6 +54,8 @@ export interface LocalStack {
   stepFunctions: LocalStepFunctions;
   /** The stream poller that starts each new build's workflow (absent with `workflow: 'elsewhere'`). */
   poller: StreamPoller | undefined;
+  /** The local event bus of build events (absent with `workflow: 'elsewhere'`). */
+  eventBus: LocalEventBus | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Path: options.s3Path,
     s3Endpoint: options.s3Endpoint,
     checkpointFile: options.checkpointFile,
+    eventsFile: options.eventsFile,
     workflow: options.workflow,
     seed: options.seed,
     buildWaitSeconds: options.buildWaitSeconds ?? 2,
@@ -104,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       documentClient: backend.documentClient,
       stepFunctions: backend.stepFunctions!,
       poller: backend.poller,
+      eventBus: backend.eventBus,
       stop: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

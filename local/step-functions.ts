@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { LocalEventBus, PutEventsEntry } from './event-bus';
 
 /** Step Functions' optimized DynamoDB integrations, served against the given client. */
 const DYNAMODB_TASKS: Record<string, (parameters: never) => { input: unknown }> = {
@@ -60,6 +61,8 @@ export interface LocalStepFunctionsOptions {
   definition: Record<string, unknown>;
   stateMachineArn: string;
   dynamoDb: DynamoDBClient;
+  /** The bus that `arn:aws:states:::events:putEvents` tasks put to (a definition with such a task needs one). */
+  eventBus?: LocalEventBus;
   /** Shorter Retry intervals (milliseconds) for tests; the definition's own otherwise. */
   retryIntervalMs?: number;
   log?: (line: Record<string, unknown>) => void;
@@ -77,17 +80,55 @@ export interface LocalStepFunctions {
   stop(): Promise<void>;
 }
 
-/** Runs the optimized integration a Task state names, with Step Functions' error names (`DynamoDB.<Exception>`). */
-function taskHandlers(definition: Record<string, unknown>, dynamoDb: DynamoDBClient): Record<string, TaskHandler> {
-  const handlers: Record<string, TaskHandler> = {};
-  const states = definition.States as Record<string, { Type: string; Resource?: string }>;
+const PUT_EVENTS_TASK = 'arn:aws:states:::events:putEvents';
+
+/** Every state of a definition, those inside Map and Parallel states included (their names are unique within a definition). */
+function allStates(definition: Record<string, unknown>): Array<[string, { Type: string; Resource?: string }]> {
+  const found: Array<[string, { Type: string; Resource?: string }]> = [];
+  const states = (definition.States ?? {}) as Record<string, Record<string, unknown> & { Type: string; Resource?: string }>;
   for (const [name, state] of Object.entries(states)) {
+    found.push([name, state]);
+    const nested = [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[]) ?? [])].filter(Boolean) as Record<string, unknown>[];
+    for (const child of nested) found.push(...allStates(child));
+  }
+  return found;
+}
+
+/**
+ * Step Functions' optimized EventBridge integration against the local bus: a failed entry
+ * fails the task with `EventBridge.FailedEntry`, and the state machine's ARN is added to each
+ * entry's resources (on AWS the execution's ARN too).
+ */
+function putEventsHandler(eventBus: LocalEventBus, stateMachineArn: string): TaskHandler {
+  return async (parameters) => {
+    const entries = ((parameters as { Entries?: PutEventsEntry[] }).Entries ?? []).map((entry) => ({
+      ...entry,
+      Resources: [...(entry.Resources ?? []), stateMachineArn],
+    }));
+    const result = eventBus.putEvents(entries);
+    if (result.FailedEntryCount > 0) {
+      const failed = new Error(JSON.stringify(result.Entries));
+      failed.name = 'EventBridge.FailedEntry';
+      throw failed;
+    }
+    return result;
+  };
+}
+
+/** Runs the optimized integration each Task state names: DynamoDB with Step Functions' error names (`DynamoDB.<Exception>`), EventBridge PutEvents on the local bus. */
+function taskHandlers(options: LocalStepFunctionsOptions): Record<string, TaskHandler> {
+  const handlers: Record<string, TaskHandler> = {};
+  for (const [name, state] of allStates(options.definition)) {
     if (state.Type !== 'Task') continue;
+    if (state.Resource === PUT_EVENTS_TASK && options.eventBus) {
+      handlers[name] = putEventsHandler(options.eventBus, options.stateMachineArn);
+      continue;
+    }
     const command = DYNAMODB_TASKS[state.Resource ?? ''];
     if (!command) throw new Error(`The local workflow runner cannot serve Task state ${name} (${state.Resource})`);
     handlers[name] = async (parameters) => {
       try {
-        const { $metadata: _, ...output } = (await dynamoDb.send(command(parameters as never) as never)) as unknown as Record<string, unknown>;
+        const { $metadata: _, ...output } = (await options.dynamoDb.send(command(parameters as never) as never)) as unknown as Record<string, unknown>;
         return output;
       } catch (error) {
         const named = new Error((error as Error).message);
@@ -106,7 +147,7 @@ function taskHandlers(definition: Record<string, unknown>, dynamoDb: DynamoDBCli
  */
 export async function startLocalStepFunctions(options: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
   const stateMachine = new StateMachine(options.definition as never);
-  const handlers = taskHandlers(options.definition, options.dynamoDb);
+  const handlers = taskHandlers(options);
   const taskStates = Object.keys(handlers);
   const executions = new Map<string, ExecutionRecord>();
   const startWaiters = new Map<string, Array<(record: ExecutionRecord) => void>>();

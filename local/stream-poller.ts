@@ -15,9 +15,23 @@ import {
 import { type StreamEvent, workflowInputOfRecord } from '../lib/build-outbox';
 
 /**
- * The local stand-in for the EventBridge Pipe (lib/builds-stack.ts): it reads the table's stream
- * on DynamoDB Local, keeps the records that the pipe's filter keeps, maps each with the pipe's
- * input template (both from lib/build-outbox.ts) and starts the workflow with it. It runs on the
+ * Another pipe from the same stream, played beside the outbox's (the build events pipe,
+ * lib/build-events.ts): its filter and input template as one function, and its target.
+ */
+export interface LocalPipe {
+  name: string;
+  /** The target's input for a record (an array, as Pipes hands its batch), undefined when the pipe's filter drops the record; throws when its template cannot be filled. */
+  inputOf: (record: StreamEvent) => unknown[] | undefined;
+  /** Invokes the target synchronously: a rejection is retried `retryAttempts` times, then the record is dead-lettered (logged) and passed over. */
+  deliver: (input: unknown[]) => Promise<void>;
+  retryAttempts: number;
+}
+
+/**
+ * The local stand-in for the EventBridge Pipes (lib/builds-stack.ts): it reads the table's stream
+ * on DynamoDB Local, keeps the records that the outbox pipe's filter keeps, maps each with the pipe's
+ * input template (both from lib/build-outbox.ts) and starts the workflow with it; each of `pipes`
+ * (the build events pipe) gets the same records in the same order through its own filter. It runs on the
  * "AWS side" of the local stack, beside DynamoDB Local and the workflow runner, never in the
  * handlers' code path: a create only writes its build.
  *
@@ -34,6 +48,8 @@ export interface StreamPollerOptions {
   tableName: string;
   /** Starts the workflow with the pipe's input (an array of one input), named after the build locally. */
   start: (input: unknown[], name: string) => Promise<void> | void;
+  /** The other pipes reading this stream, handed each record after the outbox's start. */
+  pipes?: readonly LocalPipe[];
   /** Where the position is kept across restarts; in memory only when unset. */
   checkpointFile?: string;
   /**
@@ -58,6 +74,8 @@ export interface StreamPoller {
   caughtUp(): Promise<void>;
   /** Records handed on to the workflow so far. */
   readonly started: number;
+  /** Records delivered so far to each of `pipes`, by name. */
+  readonly delivered: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +118,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const iterators = new Map<string, string>();
   let stopped = false;
   let started = 0;
+  const delivered: Record<string, number> = Object.fromEntries((options.pipes ?? []).map((pipe) => [pipe.name, 0]));
   let waiters: Array<() => void> = [];
   let lastError = '';
 
@@ -129,6 +148,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   }
 
   async function handle(record: _Record): Promise<void> {
+    await startWorkflow(record);
+    for (const pipe of options.pipes ?? []) await deliver(pipe, record);
+  }
+
+  async function startWorkflow(record: _Record): Promise<void> {
     let input: unknown[] | undefined;
     try {
       input = workflowInputOfRecord(record as StreamEvent);
@@ -142,6 +166,34 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     const sid = (input[0] as { sid: string }).sid;
     await options.start(input, sid);
     started++;
+  }
+
+  /** One record through one more pipe: filtered, mapped, delivered with the pipe's retries, else dead-lettered. */
+  async function deliver(pipe: LocalPipe, record: _Record): Promise<void> {
+    let input: unknown[] | undefined;
+    let failure: Error | undefined;
+    try {
+      input = pipe.inputOf(record as StreamEvent);
+    } catch (error) {
+      failure = error as Error;
+    }
+    if (!input && !failure) return;
+    for (let attempt = 0; input && attempt <= pipe.retryAttempts; attempt++) {
+      if (attempt > 0) await sleep(idleMs * attempt);
+      try {
+        await pipe.deliver(input);
+        delivered[pipe.name] = (delivered[pipe.name] ?? 0) + 1;
+        return;
+      } catch (error) {
+        failure = error as Error;
+      }
+    }
+    log({
+      level: 'ERROR',
+      message: `stream poller: record not delivered to ${pipe.name} (dead letter)`,
+      record: record.dynamodb?.Keys,
+      error: failure?.message,
+    });
   }
 
   /** The stream's shards, described again every second or when a shard has closed (a rollover). */
@@ -248,6 +300,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     caughtUp: () => new Promise<void>((resolve) => waiters.push(resolve)),
     get started() {
       return started;
+    },
+    get delivered() {
+      return { ...delivered };
     },
     stop: async () => {
       stopped = true;

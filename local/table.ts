@@ -8,13 +8,16 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE } from '../lambda/store/keys';
+import { TABLE_STREAM_VIEW_TYPE } from '../lib/table-stream';
 
-/** The table's stream, as the CDK stack enables it: the outbox the workflow is started from (lib/build-outbox.ts). */
-export const TABLE_STREAM: StreamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' };
+/** The table's stream, as the CDK stack enables it: the outbox the workflow is started from (lib/build-outbox.ts) and the build events' source (lib/build-events.ts). */
+export const TABLE_STREAM: StreamSpecification = { StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW_TYPE };
 
 /**
  * Creates the Builds table as the CDK stack defines it (same keys, on-demand, TTL, the stream); if
- * it exists without a stream (made before the outbox), the stream is turned on.
+ * it exists without a stream (made before the outbox), the stream is turned on, and if its
+ * stream has another view type (made before the build events), the stream is replaced, as a
+ * deploy replaces it: the poller then reads the new stream from its start.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -49,7 +52,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  if (!Table?.StreamSpecification?.StreamEnabled) {
+  const stream = Table?.StreamSpecification;
+  if (stream?.StreamEnabled && stream.StreamViewType !== TABLE_STREAM.StreamViewType) {
+    // A stream's view type cannot change: DynamoDB takes a stream off, then a new one on.
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: false } }));
+  }
+  if (!stream?.StreamEnabled || stream.StreamViewType !== TABLE_STREAM.StreamViewType) {
     await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
   }
 }

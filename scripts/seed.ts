@@ -9,23 +9,15 @@
  * error), 2 for a usage error.
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LocalBackendError, requireBuildsTable, useLocalCredentials } from '../local/backend';
+import { LocalBackendError } from '../local/backend';
 import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
-
-const DEFAULT_STACK = 'TwilioServerlessBuilds-prod';
+import { DEFAULT_STACK, namedTable, openBuildsTable, TABLE_OPTIONS_HELP, UsageError } from './lib/table';
 
 const USAGE = `Usage: npm run seed -- --file <seed.json> [--table <name> | --stack <name>]
   Writes the seed (accounts, services, functions, assets and their versions; see local/demo-seed.json)
-  into the Builds table named by --table, else by TABLE_NAME, else by the TableName output of the
-  deployed stack --stack (default ${DEFAULT_STACK}, i.e. TwilioServerlessBuilds-<stage>).
-  Loading the same seed again changes nothing but the auth tokens' salts; every token stays valid.
-Environment: AWS credentials and region from the default chain (AWS_PROFILE, AWS_REGION, …);
-  DYNAMODB_ENDPOINT to write into DynamoDB Local instead (then any credentials do).`;
-
-class UsageError extends Error {}
+  into the Builds table. Loading the same seed again changes nothing but the auth tokens' salts;
+  every token stays valid.
+${TABLE_OPTIONS_HELP}`;
 
 function parse(argv: string[]): { file: string; table: string | undefined; stack: string } {
   let values: { file?: string; table?: string; stack?: string; help?: boolean };
@@ -44,27 +36,7 @@ function parse(argv: string[]): { file: string; table: string | undefined; stack
     process.exit(0);
   }
   if (!values.file) throw new UsageError(`--file is required.\n${USAGE}`);
-  const table = values.table || process.env.TABLE_NAME || undefined;
-  if (!table && process.env.DYNAMODB_ENDPOINT) throw new UsageError(`No table: pass --table <name> or set TABLE_NAME (DynamoDB Local has no stack).\n${USAGE}`);
-  return { file: values.file, table, stack: values.stack || DEFAULT_STACK };
-}
-
-/** The table of a deployed stack: its CloudFormation output `TableName`. */
-async function stackTable(stackName: string): Promise<string> {
-  const cloudFormation = new CloudFormationClient({});
-  try {
-    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    const table = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'TableName')?.OutputValue;
-    if (!table) throw new LocalBackendError(`Stack ${stackName} has no TableName output.`);
-    return table;
-  } catch (error) {
-    if (error instanceof LocalBackendError) throw error;
-    throw new LocalBackendError(
-      `Cannot read stack ${stackName} (${(error as Error).message}): deploy it, pass --stack <name>, or name the table with --table.`,
-    );
-  } finally {
-    cloudFormation.destroy();
-  }
+  return { file: values.file, table: namedTable(values.table, USAGE), stack: values.stack || DEFAULT_STACK };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -72,32 +44,12 @@ async function main(argv: string[]): Promise<void> {
   // Validate the whole seed, references included, before writing anything.
   const seed = readSeedFile(file);
   const count = seedItems(seed).length;
-  const table = named ?? (await stackTable(stack));
-
-  const endpoint = process.env.DYNAMODB_ENDPOINT || undefined;
-  if (endpoint) useLocalCredentials();
-  const dynamoDb = new DynamoDBClient(endpoint ? { endpoint } : {});
+  const { table, where, documentClient, close } = await openBuildsTable(named, stack);
   try {
-    let region: string;
-    try {
-      region = await dynamoDb.config.region();
-    } catch {
-      throw new LocalBackendError('No AWS region: set AWS_REGION (or a region in your AWS profile).');
-    }
-    const where = endpoint ? `DynamoDB at DYNAMODB_ENDPOINT ${endpoint}` : `DynamoDB in ${region}`;
-    await requireBuildsTable(
-      dynamoDb,
-      table,
-      where,
-      endpoint
-        ? 'Create the table first, or name an existing one with --table.'
-        : 'Deploy the stack first, or name its table with --table (the CloudFormation output TableName).',
-    );
-    const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
     await loadSeed(documentClient, table, seed);
     console.log(`Loaded ${count} items from ${file} into table ${table} (${where}).`);
   } finally {
-    dynamoDb.destroy();
+    close();
   }
 }
 

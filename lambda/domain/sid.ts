@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 
 export const ACCOUNT_SID = sidPattern('AC');
+/** An API key: Twilio's `SK` prefix. */
+export const API_KEY_SID = sidPattern('SK');
 export const SERVICE_SID = sidPattern('ZS');
 /** Functions and assets share Twilio's `ZH` prefix. */
 export const FUNCTION_OR_ASSET_SID = sidPattern('ZH');
@@ -12,7 +14,7 @@ export const BUILD_SID = sidPattern('ZB');
 /** Any SID this API issues or accepts: two capital letters and 32 hex digits. */
 export const ANY_SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
 
-export type SidPrefix = 'ZS' | 'ZH' | 'ZN' | 'ZB' | 'ZE' | 'ZV' | 'ZD';
+export type SidPrefix = 'AC' | 'SK' | 'ZS' | 'ZH' | 'ZN' | 'ZB' | 'ZE' | 'ZV' | 'ZD';
 
 /**
  * A new SID: the prefix + 12 hex digits of the creation time in milliseconds + 20 random hex

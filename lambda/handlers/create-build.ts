@@ -38,6 +38,7 @@ const replayed = (event: ApiEvent, build: BuildItem) => {
 
 /** POST /v1/Services/{ServiceSid}/Builds (CreateBuild). */
 export const handler = httpRoute(
+  tableStore,
   async (event, context) => {
     const { serviceSid } = buildPath(event);
     const { accountSid } = context.credentials;

@@ -8,7 +8,7 @@ import { authorizeService, buildPath } from './access';
  * DELETE /v1/Services/{ServiceSid}/Builds/{Sid} (DeleteBuild): 204, then the build is gone; 409
  * while an environment points to it (deploy another build there, or delete the environment, first).
  */
-export const handler = httpRoute(async (event, context) => {
+export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
   const { accountSid } = context.credentials;
   const found = await tableStore.loadContext({ accountSid, serviceSid });

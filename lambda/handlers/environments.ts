@@ -41,7 +41,7 @@ async function loadEnvironment(event: ApiEvent, context: ApiContext, parameter: 
 }
 
 /** The Environments routes, with their Variables, Deployments and Logs. */
-export const handler = httpRoutes({
+export const handler = httpRoutes(tableStore, {
   ListEnvironment: {
     handler: async (event, context) => {
       const service = await loadService(event, context);

@@ -14,7 +14,7 @@ import { authorizeBuild, buildPath } from './access';
 export const STATUS_RETRY_BUDGET_MS = 8_000;
 
 /** GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status (FetchBuildStatus). */
-export const handler = httpRoute(async (event, context) => {
+export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
   const found = await withTransientRetries(() => tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid, buildSid }), {
     budgetMs: STATUS_RETRY_BUDGET_MS,

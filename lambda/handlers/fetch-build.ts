@@ -6,7 +6,7 @@ import { tableStore } from '../store';
 import { authorizeBuild, buildPath } from './access';
 
 /** GET /v1/Services/{ServiceSid}/Builds/{Sid} (FetchBuild). */
-export const handler = httpRoute(async (event, context) => {
+export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
   const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid, buildSid });
   const build = authorizeBuild(context.credentials, found, event.rawPath);

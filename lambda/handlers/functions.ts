@@ -3,6 +3,7 @@ import { friendlyNameBody } from '../domain/schema';
 import { type ApiEvent, httpRoutes, json, type Operation } from '../http/middleware';
 import { renderFunctionVersionContent } from '../http/render';
 import { baseUrlOf } from '../http/urls';
+import { tableStore } from '../store';
 import type { FunctionVersionItem } from '../store/items';
 import { createDeployable, deleteDeployable, functionVersionContent, updateDeployable } from '../use-cases/deployables';
 import { loadService, parsedOrThrow } from './access';
@@ -74,7 +75,7 @@ const functions = operationsOf(FUNCTIONS);
 const assets = operationsOf(ASSETS);
 
 /** The Functions and Assets routes, with their versions' reads (uploads are `upload-version`). */
-export const handler = httpRoutes({
+export const handler = httpRoutes(tableStore, {
   ListFunction: functions.list,
   CreateFunction: functions.create,
   FetchFunction: functions.fetch,

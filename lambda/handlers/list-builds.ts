@@ -8,7 +8,7 @@ import { authorizeService, buildPath } from './access';
 import { listPage } from './list-page';
 
 /** GET /v1/Services/{ServiceSid}/Builds (ListBuild): Twilio paging, newest first. */
-export const handler = httpRoute(async (event, context) => {
+export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid } = buildPath(event);
   const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid });
   authorizeService(context.credentials, found, event.rawPath);

@@ -34,7 +34,7 @@ async function serviceOf(event: ApiEvent, context: ApiContext): Promise<ServiceI
 }
 
 /** The Services routes: /v1/Services and /v1/Services/{Sid}. */
-export const handler = httpRoutes({
+export const handler = httpRoutes(tableStore, {
   ListService: {
     handler: async (event, context) => {
       const { accountSid } = context.credentials;

@@ -5,6 +5,7 @@ import { businessMetrics } from '../http/metrics';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
 import { multipartBody } from '../http/multipart';
 import { baseUrlOf } from '../http/urls';
+import { tableStore } from '../store';
 import { uploadVersion } from '../use-cases/deployables';
 import { parsedOrThrow } from './access';
 import { ASSETS, type Family, FUNCTIONS, loadDeployable } from './families';
@@ -25,4 +26,4 @@ const upload = (family: Family) => ({
 });
 
 /** POST /v1/Services/{ServiceSid}/Functions/{FunctionSid}/Versions and …/Assets/{AssetSid}/Versions. */
-export const handler = httpRoutes({ CreateFunctionVersion: upload(FUNCTIONS), CreateAssetVersion: upload(ASSETS) }, { multipart: multipartBody() });
+export const handler = httpRoutes(tableStore, { CreateFunctionVersion: upload(FUNCTIONS), CreateAssetVersion: upload(ASSETS) }, { multipart: multipartBody() });

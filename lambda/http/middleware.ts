@@ -7,14 +7,17 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { config } from '../config';
 import { ROUTES, type RouteId, routeKeyOf } from '../routes';
-import { type Credentials, parseBasicAuth } from './auth';
+import { type ApiKeyStore, type Credentials, parseBasicAuth, verifyApiKey } from './auth';
 import { invalidParameter, notFound, payloadTooLarge, toTwilioError } from './errors';
 import { logger } from './logger';
 import { metrics } from './metrics';
 
 export { logger } from './logger';
 
-/** The Lambda context as our handlers see it: the caller's credentials, parsed but not yet checked. */
+/**
+ * The Lambda context as our handlers see it: the caller's credentials, an account and its token
+ * parsed but not yet checked (`authenticate`), or an API key already verified as its account's.
+ */
 export interface ApiContext extends Context {
   credentials: Credentials;
 }
@@ -60,10 +63,15 @@ const twilioResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
   },
 });
 
-/** 401 before anything else when the request carries no well-formed Basic credentials. */
-const requireCredentials = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
-  before: (request) => {
-    request.context.credentials = parseBasicAuth(request.event.headers.authorization);
+/**
+ * 401 before anything else when the request carries no well-formed Basic credentials. An API key
+ * (`SK…:secret`) is checked here, with one consistent read of its item, since only that item
+ * names the account every later read is keyed by.
+ */
+const requireCredentials = (apiKeys: ApiKeyStore): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+  before: async (request) => {
+    const login = parseBasicAuth(request.event.headers.authorization);
+    request.context.credentials = 'apiKeySid' in login ? verifyApiKey(login, await apiKeys.getApiKey(login.apiKeySid)) : login;
   },
 });
 
@@ -128,7 +136,7 @@ const corsHeaders = () =>
  * operation for this request (by its route key), credentials, the operation's body parsing, and
  * the operation's handler last.
  */
-function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: boolean, multipart?: ApiMiddleware) {
+function chain(resolve: (event: ApiEvent) => Operation | undefined, credentials: ApiMiddleware | undefined, multipart?: ApiMiddleware) {
   const route = middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
@@ -139,7 +147,7 @@ function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: b
         (request.internal as ChainInternal).operation = resolve(request.event);
       },
     });
-  if (!anonymous) route.use(requireCredentials());
+  if (credentials) route.use(credentials);
   route.use(formBody());
   if (multipart) route.use(multipart);
   return route.handler((event, context) => {
@@ -152,23 +160,30 @@ function chain(resolve: (event: ApiEvent) => Operation | undefined, anonymous: b
 export interface RouteOptions {
   /** The route takes an `application/x-www-form-urlencoded` body. */
   form?: boolean;
-  /** The route is served without credentials (the fallback answering 404/405/OPTIONS). */
-  anonymous?: boolean;
 }
 
-/** One route's function: the one chain around one handler. */
-export function httpRoute(handler: Operation['handler'], options: RouteOptions = {}) {
+/**
+ * One route's function: the one chain around one handler. `apiKeys` is where API keys are
+ * looked up (the table store): every authenticated route takes them.
+ */
+export function httpRoute(apiKeys: ApiKeyStore, handler: Operation['handler'], options: RouteOptions = {}) {
   const operation: Operation = { handler, ...(options.form ? { body: 'form' as const } : {}) };
-  return chain(() => operation, options.anonymous ?? false);
+  return chain(() => operation, requireCredentials(apiKeys));
+}
+
+/** A function served without credentials (the fallback answering 404/405/OPTIONS): it reads nothing. */
+export function anonymousRoute(handler: Operation['handler']) {
+  const operation: Operation = { handler };
+  return chain(() => operation, undefined);
 }
 
 /**
  * A function serving several routes (a resource family): the one chain, and the operation of
  * each request found by its API Gateway route key in the route table. Operations with multipart
  * bodies need the multipart parser (lambda/http/multipart.ts), passed in by the one function
- * that takes uploads, so that no other function bundles it.
+ * that takes uploads, so that no other function bundles it. `apiKeys` as for `httpRoute`.
  */
-export function httpRoutes(operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
+export function httpRoutes(apiKeys: ApiKeyStore, operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
   const byRouteKey = new Map<string, Operation>();
   for (const route of ROUTES) {
     const operation = operations[route.id];
@@ -176,5 +191,5 @@ export function httpRoutes(operations: Partial<Record<RouteId, Operation>>, pars
     if (operation.body === 'multipart' && !parsers.multipart) throw new Error(`${route.id} takes a multipart body: pass the multipart parser`);
     byRouteKey.set(routeKeyOf(route), operation);
   }
-  return chain((event) => byRouteKey.get(event.routeKey), false, parsers.multipart);
+  return chain((event) => byRouteKey.get(event.routeKey), requireCredentials(apiKeys), parsers.multipart);
 }

@@ -5,6 +5,20 @@ export interface AccountItem {
   sid: string;
   auth_token_salt: string;
   auth_token_hash: string;
+  /** Set by the accounts CLI; absent on seeded accounts. */
+  friendly_name?: string;
+  date_created?: string;
+  date_updated?: string;
+}
+
+/** An API key of an account: its secret is stored only as a salted hash, as auth tokens are. */
+export interface ApiKeyItem {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  secret_salt: string;
+  secret_hash: string;
+  date_created: string;
 }
 
 export interface ServiceItem {

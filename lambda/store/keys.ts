@@ -5,6 +5,7 @@
  * | item                   | PK              | SK               |
  * |------------------------|-----------------|------------------|
  * | account                | `ACCOUNT#AC…`   | `ACCOUNT`        |
+ * | API key                | `APIKEY#SK…`    | `APIKEY`         |
  * | service                | `ACCOUNT#AC…`   | `SERVICE#ZS…`    |
  * | service unique name    | `ACCOUNT#AC…`   | `SERVICENAME#<lowercased name>` |
  * | function / asset       | `SERVICE#ZS…`   | `FUNCTION#ZH…` / `ASSET#ZH…`     |
@@ -22,6 +23,9 @@
  *
  * Versions also carry `parent` (`FUNCTION#ZH…` / `ASSET#ZH…`), the partition key of the sparse
  * index `ByParent` (sort key `SK`): a function's or asset's versions, in creation order.
+ * Accounts carry `parent` = `ACCOUNTS` and API keys `APIKEYS#AC…`, so that the admin CLI lists
+ * them from the index without a Scan. An API key is its own partition: a request authenticated
+ * with one names only the key, and the key item names its account.
  */
 export const TABLE_KEY = { partitionKey: 'PK', sortKey: 'SK' } as const;
 
@@ -40,6 +44,7 @@ export const UNREFERENCED_TAG = { key: 'unreferenced', value: 'true' } as const;
 export const PARENT_INDEX = { name: 'ByParent', partitionKey: 'parent', sortKey: 'SK' } as const;
 
 export const BUILD_SORT_PREFIX = 'BUILD#';
+export const DEPLOYMENT_SORT_PREFIX = 'DEPLOYMENT#';
 
 /** The sort-key prefix of each collection, for Queries. */
 export const SORT_PREFIX = {
@@ -51,13 +56,15 @@ export const SORT_PREFIX = {
   build: BUILD_SORT_PREFIX,
   environment: 'ENVIRONMENT#',
   /** Everything of one environment: its variables, their keys, its deployments. */
-  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `DEPLOYMENT#${environmentSid}#`],
+  environmentChildren: (environmentSid: string) => [`VARIABLE#${environmentSid}#`, `VARKEY#${environmentSid}#`, `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`],
   variable: (environmentSid: string) => `VARIABLE#${environmentSid}#`,
-  deployment: (environmentSid: string) => `DEPLOYMENT#${environmentSid}#`,
+  deployment: (environmentSid: string) => `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#`,
 } as const;
 
 export const keys = {
   account: (accountSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: 'ACCOUNT' }),
+  /** An API key, found by its SID alone: its item names the account. */
+  apiKey: (apiKeySid: string): ItemKey => ({ PK: `APIKEY#${apiKeySid}`, SK: 'APIKEY' }),
   service: (accountSid: string, serviceSid: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICE#${serviceSid}` }),
   /** Unique names are compared without case: they become part of a (case-insensitive) domain name. */
   serviceName: (accountSid: string, uniqueName: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `SERVICENAME#${uniqueName.toLowerCase()}` }),
@@ -77,7 +84,7 @@ export const keys = {
   variableKey: (serviceSid: string, environmentSid: string, key: string): ItemKey => ({ PK: `SERVICE#${serviceSid}`, SK: `VARKEY#${environmentSid}#${key}` }),
   deployment: (serviceSid: string, environmentSid: string, deploymentSid: string): ItemKey => ({
     PK: `SERVICE#${serviceSid}`,
-    SK: `DEPLOYMENT#${environmentSid}#${deploymentSid}`,
+    SK: `${DEPLOYMENT_SORT_PREFIX}${environmentSid}#${deploymentSid}`,
   }),
   idempotency: (accountSid: string, keyHash: string): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `IDEMPOTENCY#${keyHash}` }),
   rateWindow: (accountSid: string, hour: number): ItemKey => ({ PK: `ACCOUNT#${accountSid}`, SK: `RATE#${hour}` }),
@@ -89,6 +96,10 @@ export const keys = {
   accountPartition: (accountSid: string): string => `ACCOUNT#${accountSid}`,
   /** The partition holding everything of a service: functions, assets, versions, builds. */
   servicePartition: (serviceSid: string): string => `SERVICE#${serviceSid}`,
+  /** The `ByParent` partition of every account. */
+  accountsParent: (): string => 'ACCOUNTS',
+  /** The `ByParent` partition of an account's API keys. */
+  apiKeysParent: (accountSid: string): string => `APIKEYS#${accountSid}`,
   /** The `ByParent` partition of a function's versions. */
   functionParent: (functionSid: string): string => `FUNCTION#${functionSid}`,
   /** The `ByParent` partition of an asset's versions. */

@@ -13,6 +13,7 @@ import {
 import type { Page, PageCursor } from '../domain/paging';
 import type {
   AccountItem,
+  ApiKeyItem,
   AssetItem,
   AssetVersionItem,
   BuildItem,
@@ -201,6 +202,108 @@ export class TableStore {
       idempotency: query.idempotencyKeyHash ? item<IdempotencyItem>(keys.idempotency(accountSid, query.idempotencyKeyHash)) : undefined,
       buildsThisHour: query.countHour === undefined ? 0 : (item<RateWindowItem>(keys.rateWindow(accountSid, query.countHour))?.build_count ?? 0),
     };
+  }
+
+  /**
+   * An API key by its SID, read strongly consistent: a key revoked a moment ago is gone. The one
+   * read an API key adds to a request, before `loadContext` with the key's account.
+   */
+  async getApiKey(apiKeySid: string): Promise<ApiKeyItem | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(apiKeySid), ConsistentRead: true }));
+    return result.Item as ApiKeyItem | undefined;
+  }
+
+  /** Writes a new account (listed through `ByParent`); never overwrites one. */
+  async insertAccount(account: AccountItem): Promise<void> {
+    await this.client.send(new PutCommand(this.newItem(keys.account(account.sid), { ...account, [PARENT_INDEX.partitionKey]: keys.accountsParent() })));
+  }
+
+  /** One account, read consistently. */
+  async getAccount(accountSid: string): Promise<AccountItem | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.account(accountSid), ConsistentRead: true }));
+    return result.Item as AccountItem | undefined;
+  }
+
+  /** Every account written by `insertAccount` or the seed, from the `ByParent` index (no Scan). */
+  async listAccounts(): Promise<AccountItem[]> {
+    return this.queryAll<AccountItem>(keys.accountsParent());
+  }
+
+  /** Replaces an account's auth token hash; false when there is no such account. The old token stops working at once for consistent readers. */
+  async setAuthTokenHash(accountSid: string, hash: Pick<AccountItem, 'auth_token_salt' | 'auth_token_hash'>, now: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.account(accountSid),
+          UpdateExpression: 'SET auth_token_salt = :salt, auth_token_hash = :hash, date_updated = :now',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+          ExpressionAttributeValues: { ':salt': hash.auth_token_salt, ':hash': hash.auth_token_hash, ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Writes a new API key, listed under its account through `ByParent`, in one transaction with a check that the account exists. */
+  async insertApiKey(key: ApiKeyItem): Promise<'inserted' | 'account-missing'> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.account(key.account_sid),
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+              },
+            },
+            { Put: this.newItem(keys.apiKey(key.sid), { ...key, [PARENT_INDEX.partitionKey]: keys.apiKeysParent(key.account_sid) }) },
+          ],
+        }),
+      );
+      return 'inserted';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'account-missing';
+      throw error;
+    }
+  }
+
+  /** An account's API keys, from the `ByParent` index. */
+  async listApiKeys(accountSid: string): Promise<ApiKeyItem[]> {
+    return this.queryAll<ApiKeyItem>(keys.apiKeysParent(accountSid));
+  }
+
+  /** Deletes an API key: the next request with it gets 401 (`getApiKey` reads consistently). The deleted key, or undefined when there was none. */
+  async deleteApiKey(apiKeySid: string): Promise<ApiKeyItem | undefined> {
+    const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.apiKey(apiKeySid), ReturnValues: 'ALL_OLD' }));
+    return result.Attributes as ApiKeyItem | undefined;
+  }
+
+  /** Every item of a `ByParent` partition, page after page, in SID (creation) order. */
+  private async queryAll<T extends { sid: string }>(parent: string): Promise<T[]> {
+    const found: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PARENT_INDEX.name,
+          KeyConditionExpression: '#parent = :parent',
+          ExpressionAttributeNames: { '#parent': PARENT_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':parent': parent },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((page.Items ?? []) as T[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found.sort((a, b) => a.sid.localeCompare(b.sid));
   }
 
   /**

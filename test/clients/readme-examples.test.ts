@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSeedFile } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
+import { runScript } from '../support/cli';
 import { startTestStack } from '../support/stack';
 
 const run = promisify(execFile);
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 /** Runs an example as `node example.mjs` from the project root (so its imports resolve), with the README's variables. */
-async function runExample(code: string): Promise<string> {
+async function runExample(code: string, env: Record<string, string> = {}): Promise<string> {
   const file = fileURLToPath(new URL(`../../.readme-example-${randomUUID()}.mjs`, import.meta.url));
   writeFileSync(file, code);
   try {
@@ -40,6 +41,7 @@ async function runExample(code: string): Promise<string> {
         TWILIO_ACCOUNT_SID: seed.accounts[0]!.sid,
         TWILIO_AUTH_TOKEN: seed.accounts[0]!.auth_token,
         SERVICE_SID: seed.services[0]!.sid,
+        ...env,
       },
       timeout: 60_000,
     });
@@ -63,5 +65,16 @@ describe("the README's examples, run as copied", () => {
     expect(output).toMatch(/^ZS[0-9a-f]{32} ZE[0-9a-f]{32} ZB[0-9a-f]{32}$/m);
     expect(output).toMatch(/^readme-\d+-\d{4}-dev\.localhost$/m);
     expect(output).toMatch(/^true readme-\d+-\d{4}\.localhost$/m);
+  });
+
+  it("Credentials: twilio-node with an API key made by npm run accounts lists the account's services", async () => {
+    const created = await runScript('scripts/accounts.ts', ['create-key', seed.accounts[0]!.sid, '--json'], {
+      DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
+      TABLE_NAME: stack.tableName,
+    });
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { sid: string; secret: string };
+    const output = await runExample(jsExample('### Credentials'), { TWILIO_API_KEY: key.sid, TWILIO_API_SECRET: key.secret, TWILIO_AUTH_TOKEN: '' });
+    expect(output.trim().split(' ')).toContain(seed.services[0]!.unique_name);
   });
 });

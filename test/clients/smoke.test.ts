@@ -233,6 +233,22 @@ describe('npm run smoke: where it sends what', { timeout: 120_000 }, () => {
     }
     expectSameStore(before, await storeWithoutCounters());
   });
+
+  it('passes every step with an API key of the account made by npm run accounts, exit 0', async () => {
+    const accounts = (args: string[]) =>
+      runScript('scripts/accounts.ts', [...args, '--json'], { DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint, TABLE_NAME: stack.tableName });
+    const created = await accounts(['create-key', ACCOUNT.sid, '--name', 'smoke']);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout) as { sid: string; secret: string };
+    try {
+      const result = await smoke(['--url', stack.baseUrl, '--account', ACCOUNT.sid, '--key', key.sid, '--secret', key.secret]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toContain(`PASSED: ${STEP_NAMES.length} of ${STEP_NAMES.length} steps`);
+      expect(result.stdout + result.stderr).not.toContain(key.secret);
+    } finally {
+      expect((await accounts(['revoke-key', key.sid])).code).toBe(0);
+    }
+  });
 });
 
 describe('npm run smoke fails, names the step and still cleans up', { timeout: 120_000 }, () => {

@@ -349,7 +349,8 @@ describe('BuildsStack with default context', () => {
     it('the analysis follows only what a handler references (a shared module grants nothing it does not call)', () => {
       const of = (entry: string) => permissionsOfCode(entry).map((permission) => `${permission.action} ${permission.resource}`);
       expect(of(FALLBACK_ENTRY)).toEqual([]);
-      expect(of('fetch-build')).toEqual(['dynamodb:BatchGetItem table']);
+      // Every authenticated route may read an API key's item (GetItem) before its context (BatchGetItem).
+      expect(of('fetch-build')).toEqual(['dynamodb:BatchGetItem table', 'dynamodb:GetItem table']);
       expect(of('create-build')).toEqual([
         'dynamodb:BatchGetItem table',
         'dynamodb:GetItem table',
@@ -368,6 +369,7 @@ describe('BuildsStack with default context', () => {
         'dynamodb:BatchGetItem table',
         // A TransactWriteItems of a ConditionCheck (the parent still exists) and a Put (the version).
         'dynamodb:ConditionCheckItem table',
+        'dynamodb:GetItem table',
         'dynamodb:PutItem table',
         's3:DeleteObject objects',
         's3:PutObject objects',
@@ -405,13 +407,15 @@ describe('BuildsStack with default context', () => {
     expect(new Set(roles).size).toBe(ENTRIES.length);
   });
 
-  it('lets no function start executions: only the pipe, of the build workflow only', () => {
+  it('lets no function start executions: only the pipes (the outbox and the build events, test/infra/build-events.test.ts)', () => {
     const startsExecutions = Object.entries(s.template.findResources('AWS::IAM::Policy')).filter(([, policy]: [string, Json]) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('states:'),
     );
-    const pipeRole = resources[s.stack.getLogicalId(s.stack.pipe)]!.Properties.RoleArn['Fn::GetAtt'][0];
-    expect(startsExecutions).toHaveLength(1);
-    expect(startsExecutions[0]![1].Properties.Roles).toEqual([{ Ref: pipeRole }]);
+    const roleOfPipe = (pipe: CfnElement) => ({ Ref: resources[s.stack.getLogicalId(pipe)]!.Properties.RoleArn['Fn::GetAtt'][0] });
+    expect(startsExecutions.map(([, policy]: [string, Json]) => policy.Properties.Roles)).toEqual([
+      [roleOfPipe(s.stack.pipe)],
+      [roleOfPipe(s.stack.buildEvents.pipe)],
+    ]);
   });
 
   describe('outbox: the table stream and the pipe that starts the workflow', () => {
@@ -419,8 +423,8 @@ describe('BuildsStack with default context', () => {
     const tableId = () => s.id(s.stack.table);
     const streamArn = () => ({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
 
-    it('gives the table a stream of new images', () => {
-      expect(resources[tableId()]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    it('gives the table a stream of new and old images (the build events compare statuses)', () => {
+      expect(resources[tableId()]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     });
 
     it('reads that stream from its oldest record, one record per execution, with retries and a dead-letter queue', () => {
@@ -615,6 +619,7 @@ describe('BuildsStack with default context', () => {
       'ApiUrl',
       'ContentBucketName',
       'DashboardName',
+      'EventBusName',
       'PipeDeadLetterQueueUrl',
       'StateMachineArn',
       'TableName',

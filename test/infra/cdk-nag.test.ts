@@ -29,8 +29,10 @@ function acknowledged(stack: BuildsStack): string[] {
   const policyOf = (entry: string) => `${stack.functions[entry]!.role!.node.path}/DefaultPolicy/Resource`;
   const bucketId = stack.getLogicalId(stack.contentBucket.node.defaultChild as CfnElement);
   return [
-    // The workflow's X-Ray and log delivery actions take no resource-level permissions (the functions have no active tracing).
-    `AwsSolutions-IAM5[Resource::*] ${STACK_ID}/BuildWorkflow/Role/DefaultPolicy/Resource`,
+    // The workflows' X-Ray and log delivery actions take no resource-level permissions (the functions have no active tracing).
+    ...[`${STACK_ID}/BuildWorkflow/Role/DefaultPolicy/Resource`, `${STACK_ID}/BuildEvents/Workflow/Role/DefaultPolicy/Resource`].map(
+      (policy) => `AwsSolutions-IAM5[Resource::*] ${policy}`,
+    ),
     // Content objects are keyed by SIDs under services/: the grant is that prefix.
     ...CONTENT_FUNCTIONS.map((entry) => `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/services/*] ${policyOf(entry)}`),
     // Authentication is Twilio's HTTP Basic, checked by the handlers; $default serves no data.
@@ -38,8 +40,13 @@ function acknowledged(stack: BuildsStack): string[] {
       (route) => `AwsSolutions-APIG4 ${STACK_ID}/HttpApi/${route}/Resource`,
     ),
     // The pipe lists the table's streams (stream/*: the label is DynamoDB's); its queue is the dead-letter queue.
-    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.table.node.defaultChild as CfnElement)}.Arn>/stream/*] ${STACK_ID}/BuildPipeRole/DefaultPolicy/Resource`,
+    ...['BuildPipeRole', 'BuildEvents/PipeRole'].map(
+      (role) =>
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.table.node.defaultChild as CfnElement)}.Arn>/stream/*] ${STACK_ID}/${role}/DefaultPolicy/Resource`,
+    ),
     `AwsSolutions-SQS3 ${STACK_ID}/PipeDeadLetters/Resource`,
+    `AwsSolutions-SQS3 ${STACK_ID}/BuildEvents/DeadLetters/Resource`,
+    `AwsSolutions-SF1 ${STACK_ID}/BuildEvents/Workflow/Resource`,
     // The Express workflow logs errors only (every failed build), not every event of every build.
     `AwsSolutions-SF1 ${STACK_ID}/BuildWorkflow/Resource`,
     // The API's access logs and the function logs record every use of the content bucket.

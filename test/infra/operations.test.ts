@@ -150,6 +150,15 @@ describe('alarms', () => {
     });
   });
 
+  it('the events pipe and its dead-letter queue: the same four alarms', () => {
+    const { pipe, deadLetterQueue } = s.stack.buildEvents;
+    for (const metric of ['ExecutionFailed', 'TargetStageFailed', 'ExecutionThrottled']) {
+      expect(s.alarmOf(`EventsPipe${metric}`)).toMatchObject({ Namespace: 'AWS/EventBridge/Pipes', MetricName: metric });
+      expect(s.alarmOf(`EventsPipe${metric}`).Dimensions).toEqual([{ Name: 'PipeName', Value: { Ref: s.stack.getLogicalId(pipe) } }]);
+    }
+    expect(s.alarmOf('EventsPipeDeadLetters').Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.id(deadLetterQueue), 'QueueName'] } }]);
+  });
+
   it("the build pipe's dead-letter queue: a visible message (Maximum ≥ 1)", () => {
     const alarm = s.alarmOf('BuildPipeDeadLetters');
     expectAlarm(alarm, { threshold: 1, evaluationPeriods: 1 });
@@ -164,8 +173,8 @@ describe('alarms', () => {
 
   it('has exactly these alarms, each notifying the topic', () => {
     const alarms = Object.values(s.resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
-    // 5xx rate, two per function, two of the workflow, two of the table, four of the build pipe.
-    expect(alarms).toHaveLength(1 + 2 * ENTRIES.length + 2 + 2 + 4);
+    // 5xx rate, two per function, two of the workflow, two of the table, four each of the build pipe and the events pipe.
+    expect(alarms).toHaveLength(1 + 2 * ENTRIES.length + 2 + 2 + 4 + 4);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -296,7 +305,7 @@ describe('the dashboard', () => {
   });
 
   it('graphs the business metrics by their service dimension', () => {
-    expect(metricsOf('Builds')).toEqual([['TwilioServerless', 'BuildsCreated', 'service', 'twilio-serverless-builds']]);
+    expect(metricsOf('Builds')[0]).toEqual(['TwilioServerless', 'BuildsCreated', 'service', 'twilio-serverless-builds']);
     expect(metricsOf('Uploads and deployments')).toEqual([
       ['TwilioServerless', 'Uploads', 'service', 'twilio-serverless-builds'],
       ['TwilioServerless', 'Deployments', 'service', 'twilio-serverless-builds'],
@@ -312,6 +321,16 @@ describe('the dashboard', () => {
     expect(metricsOf('Function errors')).toHaveLength(ENTRIES.length);
     expect(metricsOf('Function throttles')).toHaveLength(ENTRIES.length);
     expect(new Set(metricsOf('Function errors').map((row) => `${row[0]} ${row[1]}`))).toEqual(new Set(['AWS/Lambda Errors']));
+  });
+
+  it('graphs the builds completed and failed that the build events count', () => {
+    expect(titled('Builds').properties.metrics).toEqual([
+      ['TwilioServerless', 'BuildsCreated', 'service', 'twilio-serverless-builds', { label: 'created', stat: 'Sum' }],
+      [{ label: 'completed', expression: 'completed' }],
+      ['TwilioServerless', 'BuildsCompleted', { id: 'completed', stat: 'Sum', visible: false }],
+      [{ label: 'failed', expression: 'failed' }],
+      ['TwilioServerless', 'BuildsFailed', { id: 'failed', stat: 'Sum', visible: false }],
+    ]);
   });
 
   it('graphs builds completed and failed when they are given', () => {

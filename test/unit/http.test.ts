@@ -1,16 +1,21 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { authenticate, hashAuthToken, newTokenHash, parseBasicAuth } from '../../lambda/http/auth';
+import { authenticate, hashSecret, newApiKeySecretHash, newTokenHash, parseBasicAuth, verifyApiKey } from '../../lambda/http/auth';
 import { authenticationRequired, internalError, TwilioError, toTwilioError } from '../../lambda/http/errors';
 import { baseUrlOf, pageUrl, paths } from '../../lambda/http/urls';
 import { matchRoute } from '../../lambda/routes';
 
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
+const API_KEY_SID = `SK${'2'.repeat(32)}`;
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
 
 describe('Basic credentials', () => {
   it('are read from the Authorization header', () => {
     expect(parseBasicAuth(basic(`${ACCOUNT_SID}:tok:en`))).toEqual({ accountSid: ACCOUNT_SID, authToken: 'tok:en' });
+  });
+
+  it('read an API key SID as a key login, naming no account', () => {
+    expect(parseBasicAuth(basic(`${API_KEY_SID}:sec:ret`))).toEqual({ apiKeySid: API_KEY_SID, apiKeySecret: 'sec:ret' });
   });
 
   it.each([
@@ -19,6 +24,8 @@ describe('Basic credentials', () => {
     ['no colon', basic(ACCOUNT_SID)],
     ['an empty token', basic(`${ACCOUNT_SID}:`)],
     ['not an account SID', basic('admin:secret')],
+    ['an API key with an empty secret', basic(`SK${'2'.repeat(32)}:`)],
+    ['a malformed API key SID', basic(`SK${'2'.repeat(31)}:secret`)],
   ])('are a 401 when %s', (_, header) => {
     expect(() => parseBasicAuth(header)).toThrow(expect.objectContaining({ status: 401, code: 20003 }));
   });
@@ -37,7 +44,7 @@ describe('auth token hashes', () => {
 
   it('are salted: the same token hashes differently under two salts', () => {
     expect(newTokenHash('t').auth_token_hash).not.toBe(newTokenHash('t').auth_token_hash);
-    expect(hashAuthToken('t', stored.auth_token_salt)).toBe(hashAuthToken('t', stored.auth_token_salt));
+    expect(hashSecret('t', stored.auth_token_salt)).toBe(hashSecret('t', stored.auth_token_salt));
   });
 
   it('accept the right token', () => {
@@ -47,6 +54,35 @@ describe('auth token hashes', () => {
   it('refuse a wrong token and an unknown account with a 401', () => {
     expect(() => authenticate({ accountSid: ACCOUNT_SID, authToken: 'secret-token-000001' }, stored)).toThrow(TwilioError);
     expect(() => authenticate({ accountSid: ACCOUNT_SID, authToken: 'x' }, undefined)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+});
+
+describe('API keys', () => {
+  const key = {
+    sid: API_KEY_SID,
+    account_sid: ACCOUNT_SID,
+    friendly_name: 'ci',
+    date_created: '2026-01-01T00:00:00.000Z',
+    ...newApiKeySecretHash('key-secret-0000'),
+  };
+  const account = { sid: ACCOUNT_SID, ...newTokenHash('secret-token-000000') };
+
+  it('stand for their account once the secret matches, and then authenticate as it', () => {
+    const credentials = verifyApiKey({ apiKeySid: API_KEY_SID, apiKeySecret: 'key-secret-0000' }, key);
+    expect(credentials).toEqual({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID });
+    expect(() => authenticate(credentials, account)).not.toThrow();
+  });
+
+  it('refuse a wrong secret, a missing (revoked) key, and a key of another account than the one loaded', () => {
+    expect(() => verifyApiKey({ apiKeySid: API_KEY_SID, apiKeySecret: 'key-secret-0001' }, key)).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => verifyApiKey({ apiKeySid: API_KEY_SID, apiKeySecret: 'key-secret-0000' }, undefined)).toThrow(expect.objectContaining({ status: 401 }));
+    const other = { sid: `AC${'3'.repeat(32)}`, ...newTokenHash('secret-token-000000') };
+    expect(() => authenticate({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID }, other)).toThrow(expect.objectContaining({ status: 401 }));
+    expect(() => authenticate({ accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID }, undefined)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+
+  it('never store the secret', () => {
+    expect(JSON.stringify(key)).not.toContain('key-secret');
   });
 });
 

@@ -17,19 +17,20 @@ type ApiContext = import('../../lambda/http/middleware').ApiContext;
 const ACCOUNT_SID = `AC${'3'.repeat(32)}`;
 const AUTH = `Basic ${Buffer.from(`${ACCOUNT_SID}:token`).toString('base64')}`;
 
-const created = httpRoute(async (_event, context) => {
+const noApiKeys = { getApiKey: async () => undefined };
+const created = httpRoute(noApiKeys, async (_event, context) => {
   businessMetrics.buildCreated(context.credentials.accountSid);
   return json(201, {});
 });
-const uploaded = httpRoute(async (_event, context) => {
+const uploaded = httpRoute(noApiKeys, async (_event, context) => {
   businessMetrics.upload(context.credentials.accountSid, 4096);
   return json(201, {});
 });
-const refused = httpRoute(async (_event, context) => {
+const refused = httpRoute(noApiKeys, async (_event, context) => {
   businessMetrics.rateLimitedCreate(context.credentials.accountSid);
   throw tooManyRequests(60, 100);
 });
-const readOnly = httpRoute(async () => json(200, {}));
+const readOnly = httpRoute(noApiKeys, async () => json(200, {}));
 
 const event = {
   version: '2.0',

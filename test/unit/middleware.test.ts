@@ -7,9 +7,12 @@ import { lambdaContext } from '../../local/http-adapter';
 const ACCOUNT_SID = `AC${'1'.repeat(32)}`;
 const AUTH = `Basic ${Buffer.from(`${ACCOUNT_SID}:token`).toString('base64')}`;
 
+/** No API keys: these tests send an account's token. */
+const noApiKeys = { getApiKey: async () => undefined };
+
 /** A form route that echoes what the chain handed it. */
-const echoForm = httpRoute(async (event, context) => json(200, { body: event.body, account: context.credentials.accountSid }), { form: true });
-const failing = httpRoute(async () => {
+const echoForm = httpRoute(noApiKeys, async (event, context) => json(200, { body: event.body, account: context.credentials.accountSid }), { form: true });
+const failing = httpRoute(noApiKeys, async () => {
   throw new Error('connect ECONNREFUSED 10.1.2.3:8000 (table builds-prod)');
 });
 
