@@ -39,6 +39,7 @@ import { computeCost, readStackFacts } from './lib/cost';
 import { cpuMeter } from './lib/cpu';
 import { FIGURES, statusOf, TARGETS } from './lib/figures';
 import { killPhases, startPhase } from './lib/ipc';
+import { PHASES, type Phase, selectedPhases } from './lib/phases';
 import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
 import { median, percentile, round, sleep } from './lib/stats';
 import type { ColdBundle, ColdInitResult, ColdRun } from './phases/cold-init';
@@ -64,21 +65,6 @@ const UPLOAD_SIZES = { '1mb': 1024 * 1024, '4mb': 4 * 1024 * 1024 } as const;
 const UPLOAD_ITERATIONS = Number(process.env.BENCH_UPLOAD_ITERATIONS ?? 20);
 const UPLOAD_WARMUP = Number(process.env.BENCH_UPLOAD_WARMUP ?? 3);
 
-/** The phases in run order, as BENCH_PHASES names them. */
-const PHASES = ['overhead', 'cold-init', 'http', 'lag', 'uploads', 'deploy', 'cost'] as const;
-type Phase = (typeof PHASES)[number];
-
-/** The phases this run runs: all, or those BENCH_PHASES names (with what they need). */
-function selectedPhases(setting: string | undefined): Set<Phase> {
-  if (!setting?.trim()) return new Set(PHASES);
-  const named = setting.split(',').map((name) => name.trim());
-  const unknown = named.filter((name) => !(PHASES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`BENCH_PHASES: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
-  const selected = new Set(named as Phase[]);
-  // The cost model prices the measured handler durations, item sizes and workflow times.
-  if (selected.has('cost')) for (const needed of ['overhead', 'lag'] as const) selected.add(needed);
-  return new Set(PHASES.filter((phase) => selected.has(phase)));
-}
 const SELECTED = selectedPhases(process.env.BENCH_PHASES);
 const PARTIAL = SELECTED.size < PHASES.length;
 
