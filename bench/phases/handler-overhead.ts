@@ -145,6 +145,8 @@ async function main(): Promise<void> {
   const dynamoDbCommands = Object.fromEntries(counter.commands);
   const dynamoDbAttempts = counter.attempts;
   const createReadKeys = counter.batchGetKeys / ITERATIONS;
+  // The floors (here and in phases/http-floor.ts) read createContextKeys: they must be the create's.
+  if (createReadKeys !== contextKeys.length) throw new Error(`the create read ${createReadKeys} keys per request, the floors read ${contextKeys.length}`);
   const startExecutionRequests = startExecutions.count;
 
   // The Status route (what deploy tools poll), for the cost model: handler vs its bare BatchGetItem.
