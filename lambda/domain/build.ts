@@ -1,4 +1,4 @@
-import type { AssetVersionItem, BuildItem, BuildVersionEntry, Dependency, FunctionVersionItem, StoredBuildVersion } from '../store/items';
+import type { AssetVersionItem, BuildItem, BuildVersionEntry, Dependency, FunctionVersionItem } from '../store/items';
 import { InvalidInput } from './errors';
 import { type Runtime, resolveRuntime } from './runtime';
 import { newBuildSid } from './sid';
@@ -24,12 +24,6 @@ const versionEntry = (sid: string, ownerSid: string, version: { path: string; vi
   v: version.visibility,
   d: version.date_created,
 });
-
-/** A stored build's record of a version in the current shape, whether written in it or in the legacy one. */
-export function buildVersionEntry(stored: StoredBuildVersion): BuildVersionEntry {
-  if ('s' in stored) return stored;
-  return { s: stored.sid, o: stored.function_sid ?? stored.asset_sid ?? '', p: stored.path, v: stored.visibility, d: stored.date_created };
-}
 
 /** The item of a build that has just been asked for: status `building`, expiring after the TTL. */
 export function newBuild(input: NewBuildInput): BuildItem {

@@ -1,4 +1,4 @@
-import { buildVersionEntry } from '../domain/build';
+import { buildVersionEntry } from '../domain/build-version';
 import { encodePageToken, type Page, type PageCursor } from '../domain/paging';
 import type {
   AssetVersionItem,
