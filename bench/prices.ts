@@ -25,5 +25,9 @@ export const PRICES = {
   /** Step Functions Express, per GB-second (first 1,000 GB-hours), 64 MB chunks, 100 ms increments. */
   stepFunctionsExpressPerGbSecond: 0.00001667,
   stepFunctionsExpressMinimumMb: 64,
+  /** EventBridge Pipes, per request entering the pipe after filtering (each 64 KB of payload is a request). */
+  eventBridgePipesPerRequest: 0.4 / 1e6,
+  /** DynamoDB Streams, per streams read request unit (one GetRecords call), beyond the free tier. */
+  dynamoDbStreamsPerReadRequestUnit: 0.02 / 1e5,
   stepFunctionsExpressBillingIncrementMs: 100,
 } as const;

@@ -3,26 +3,32 @@
  * measured in the same run (the machine is small and noisy: absolute figures mean little), but
  * for phase 8's, a whole toolkit deploy, which has no floor.
  *
- *   1. handler overhead  the create handler in process vs the same three requests made bare
+ *   1. handler overhead  the create handler in process vs the same two requests made bare
  *   2. round trips       DynamoDB requests per create, counted on the handler's own client
  *   3. bundles, cold init each function bundled as CDK bundles it; a fresh process serving its
  *                        first request, each function vs a one-PutCommand baseline, and the
  *                        `functions` family vs a one-route function serving the same request
- *   4. HTTP load         the local stack under autocannon vs a bare-put node:http server
+ *   4. HTTP load         the local stack under autocannon vs a floor server making the create's
+ *                        own requests (and, for the record, a bare-put node:http server)
  *   5. completion lag    201 → `completed`, minus the wait, over 100 builds
- *   6. cost              USD per million builds from list prices and the stack's real settings
+ *   6. cost              USD per million builds and Status polls from list prices and the
+ *                        stack's real settings, against the design's floor
  *   7. uploads           1 MB and 4 MB version uploads through the local stack vs a bare
  *                        PutObject of the same bytes; the upload function's peak memory (in 3)
  *   8. toolkit deploy    Twilio's toolkit deploying the test project to the local stack (1 s
  *                        build wait): requests per deploy, seconds minus the wait, where the
  *                        time goes (an absolute figure: no floor)
  *   9. API key auth      the Status handler with an API key vs the account's token: extra
- *                        DynamoDB round trips, handler p50 ratio (bench/api-key-auth.json;
- *                        alone: BENCH_PHASES=api-key-auth npm run bench)
+ *                        DynamoDB round trips, handler p50 ratio (bench/api-key-auth.json)
  *
  * One DynamoDB Local for the whole run; every phase that needs a local stack runs in its own
  * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
- * (exactly the agreed keys) and bench/cost.json, prints a table. See bench/README.md.
+ * (exactly the agreed keys) and bench/cost.json, regenerates the READMEs' figure tables from them
+ * (bench/report.ts), prints a table. See bench/README.md.
+ *
+ * `BENCH_PHASES=cold-init,http` runs some phases only (names in PHASES; `cost` needs `overhead` and
+ * `lag`, which it adds): such a partial run writes bench/.out/results.partial.json and leaves the
+ * committed figures alone. `BENCH_PHASE_TIMEOUT_SECONDS` bounds the wait for each message of a phase.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -30,20 +36,25 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
-import { runApiKeyAuthAlone, runApiKeyAuthPhase } from './lib/api-key-auth';
+import { runApiKeyAuthPhase } from './lib/api-key-auth';
 import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, ONE_ROUTE_FUNCTION, PROJECT_ROOT, readStackBundling } from './lib/bundle';
 import { computeCost, readStackFacts } from './lib/cost';
 import { cpuMeter } from './lib/cpu';
+import { FIGURES, statusOf, TARGETS } from './lib/figures';
 import { killPhases, startPhase } from './lib/ipc';
+import { PHASES, type Phase, selectedPhases } from './lib/phases';
 import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './lib/seed';
 import { median, percentile, round, sleep } from './lib/stats';
 import type { ColdBundle, ColdInitResult, ColdRun } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
+import type { HttpFloorReady } from './phases/http-floor';
 import type { HttpStackCounts, HttpStackDrained, HttpStackProfile, HttpStackReady } from './phases/http-stack';
 import type { DeployResult } from './phases/toolkit-deploy';
 import type { UploadSamples } from './phases/upload-client';
 import type { UploadBreakdown, UploadStackReady } from './phases/upload-stack';
+import { PRICES_AS_OF } from './prices';
+import { writeReport } from './report';
 
 const BENCH_DIR = join(PROJECT_ROOT, 'bench');
 const OUT_DIR = join(BENCH_DIR, '.out');
@@ -51,19 +62,27 @@ const HTTP_CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const HTTP_ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
 const HTTP_WARMUP_SECONDS = 2;
+const HTTP_FIRST_WARMUP_SECONDS = Number(process.env.BENCH_HTTP_FIRST_WARMUP_SECONDS ?? 5);
 const PROFILE_SECONDS = 5;
 const UPLOAD_SIZES = { '1mb': 1024 * 1024, '4mb': 4 * 1024 * 1024 } as const;
 const UPLOAD_ITERATIONS = Number(process.env.BENCH_UPLOAD_ITERATIONS ?? 20);
 const UPLOAD_WARMUP = Number(process.env.BENCH_UPLOAD_WARMUP ?? 3);
 
-const TARGETS = {
-  handlerOverheadP50: 1.1,
-  roundTrips: 2,
-  coldInitRatio: 1.3,
-  bundleRatio: 2,
-  httpRpsRatio: 0.8,
-  completionLagP99Ms: 500,
-  costUsd: 15,
+const SELECTED = selectedPhases(process.env.BENCH_PHASES);
+const PARTIAL = SELECTED.size < PHASES.length;
+
+/** Runs a phase when it is selected (else undefined), logging what it does. */
+async function runPhase<T>(phase: Phase, message: string, run: () => Promise<T>): Promise<T | undefined> {
+  if (!SELECTED.has(phase)) return undefined;
+  log(message);
+  return run();
+}
+
+/** The bench's verdict on an agreed figure (bench/lib/figures.ts), as the READMEs publish it. */
+const verdict = (key: string, results: Record<string, unknown>) => {
+  const figure = FIGURES.find((candidate) => candidate.key === key);
+  if (!figure) throw new Error(`no agreed figure ${key}`);
+  return statusOf(figure, results);
 };
 
 const log = (message: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${message}`);
@@ -133,51 +152,75 @@ async function coldInit(endpoint: string, bundleFiles: Record<string, ColdBundle
   }
 }
 
+type HttpSide = 'stack' | 'floor' | 'baseline';
+
+/**
+ * Phase 4: the stack, the floor and the bare-put baseline under the same autocannon load, each in
+ * its own process, rounds interleaved with the order rotating; each side's workflows drained
+ * before the next side runs.
+ */
 async function httpLoad(endpoint: string, javaPid: number | undefined) {
   const stackPhase = startPhase('http-stack', { BENCH_DYNAMODB_ENDPOINT: endpoint });
   const ready = await stackPhase.next<HttpStackReady>('ready');
+  const floorPhase = startPhase('http-floor', { BENCH_DYNAMODB_ENDPOINT: endpoint });
   const baselinePhase = startPhase('http-baseline', {
     BENCH_DYNAMODB_ENDPOINT: endpoint,
-    BENCH_TABLE: ready.tableName,
     BENCH_ITEM_TEMPLATE: JSON.stringify(ready.template),
   });
   try {
+    const floor = await floorPhase.next<HttpFloorReady>('ready');
     const baseline = await baselinePhase.next<{ baseUrl: string }>('ready');
-    const stackRuns: CannonRun[] = [];
-    const baselineRuns: CannonRun[] = [];
-    const stackLatencies: number[] = [];
-    const baselineLatencies: number[] = [];
+    const urls: Record<HttpSide, string> = { stack: ready.baseUrl, floor: floor.baseUrl, baseline: baseline.baseUrl };
+    const runs: Record<HttpSide, CannonRun[]> = { stack: [], floor: [], baseline: [] };
+    const latencies: Record<HttpSide, number[]> = { stack: [], floor: [], baseline: [] };
     const counts: HttpStackCounts[] = [];
     const drains: HttpStackDrained[] = [];
     // CPU seconds per process during each measured run: this process (autocannon), the server
     // under load, DynamoDB Local's JVM.
-    const pids = { autocannon: process.pid, stack: stackPhase.child.pid, baseline: baselinePhase.child.pid, dynamoDbLocal: javaPid };
-    const cpu = { stack: [] as Record<string, number>[], baseline: [] as Record<string, number>[] };
+    const pids = {
+      autocannon: process.pid,
+      stack: stackPhase.child.pid,
+      floor: floorPhase.child.pid,
+      baseline: baselinePhase.child.pid,
+      dynamoDbLocal: javaPid,
+    };
+    const cpu: Record<HttpSide, Record<string, number>[]> = { stack: [], floor: [], baseline: [] };
+    const sides: HttpSide[] = ['floor', 'stack', 'baseline'];
+    // One warm-up of every side first, so that DynamoDB Local's JIT is not paid by whichever
+    // side happens to go first; each measured run has its own short warm-up as well.
+    for (const side of sides) {
+      await cannon(urls[side], HTTP_FIRST_WARMUP_SECONDS);
+      if (side === 'baseline') continue;
+      const owner = side === 'floor' ? floorPhase : stackPhase;
+      owner.send('drain');
+      await owner.next<HttpStackDrained>('drained');
+    }
     for (let round = 0; round < HTTP_ROUNDS; round++) {
-      const order = round % 2 === 0 ? (['baseline', 'stack'] as const) : (['stack', 'baseline'] as const);
-      for (const side of order) {
-        if (side === 'baseline') {
-          await cannon(baseline.baseUrl, HTTP_WARMUP_SECONDS);
-          const meter = cpuMeter(pids);
-          baselineRuns.push(await cannon(baseline.baseUrl, HTTP_SECONDS, baselineLatencies));
-          cpu.baseline.push(meter.since());
-          log(`HTTP round ${round + 1}: baseline ${Math.round(baselineRuns.at(-1)!.ok / baselineRuns.at(-1)!.seconds)} 2xx/s`);
-        } else {
-          await cannon(ready.baseUrl, HTTP_WARMUP_SECONDS);
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(round + k) % sides.length]!;
+        await cannon(urls[side], HTTP_WARMUP_SECONDS);
+        if (side === 'stack') {
           stackPhase.send('reset');
           await stackPhase.next('reset');
-          const meter = cpuMeter(pids);
-          stackRuns.push(await cannon(ready.baseUrl, HTTP_SECONDS, stackLatencies));
-          cpu.stack.push(meter.since());
+        }
+        const meter = cpuMeter(pids);
+        runs[side].push(await cannon(urls[side], HTTP_SECONDS, latencies[side]));
+        cpu[side].push(meter.since());
+        if (side === 'stack') {
           stackPhase.send('counts');
           counts.push(await stackPhase.next<HttpStackCounts>('counts'));
-          // Let the workflows of this round finish before the other side runs.
-          stackPhase.send('drain');
-          drains.push(await stackPhase.next<HttpStackDrained>('drained'));
-          log(
-            `HTTP round ${round + 1}: stack ${Math.round(stackRuns.at(-1)!.ok / stackRuns.at(-1)!.seconds)} 2xx/s, workflows drained in ${Math.round(drains.at(-1)!.drainMs)} ms`,
-          );
         }
+        // Let this side's workflows finish before the next side runs (the baseline starts none).
+        const rate = Math.round(runs[side].at(-1)!.ok / runs[side].at(-1)!.seconds);
+        if (side === 'baseline') {
+          log(`HTTP round ${round + 1}: baseline ${rate} 2xx/s`);
+          continue;
+        }
+        const owner = side === 'floor' ? floorPhase : stackPhase;
+        owner.send('drain');
+        const drained = await owner.next<HttpStackDrained>('drained');
+        if (side === 'stack') drains.push(drained);
+        log(`HTTP round ${round + 1}: ${side} ${rate} 2xx/s, workflows drained in ${Math.round(drained.drainMs)} ms`);
       }
     }
     // A diagnostic run, not counted: the stack process profiled under the same load.
@@ -186,9 +229,23 @@ async function httpLoad(endpoint: string, javaPid: number | undefined) {
     const profile = await stackPhase.next<HttpStackProfile>('profiled');
     stackPhase.send('drain');
     await stackPhase.next<HttpStackDrained>('drained');
-    return { stackRuns, baselineRuns, stackLatencies, baselineLatencies, counts, drains, cpu, profile, buildWaitSeconds: ready.buildWaitSeconds };
+    return {
+      stackRuns: runs.stack,
+      floorRuns: runs.floor,
+      baselineRuns: runs.baseline,
+      stackLatencies: latencies.stack,
+      floorLatencies: latencies.floor,
+      baselineLatencies: latencies.baseline,
+      floorBatchGetKeys: floor.batchGetKeys,
+      counts,
+      drains,
+      cpu,
+      profile,
+      buildWaitSeconds: ready.buildWaitSeconds,
+    };
   } finally {
     await baselinePhase.stop();
+    await floorPhase.stop();
     await stackPhase.stop();
   }
 }
@@ -321,7 +378,6 @@ function deployRows(deploys: DeployResult, row: (metric: string, value: string, 
 }
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_PHASES === 'api-key-auth') await runApiKeyAuthAlone(log);
   mkdirSync(OUT_DIR, { recursive: true });
   let dynamoDbLocal: DynamoDbLocal | undefined;
   const stopAll = () => {
@@ -335,373 +391,446 @@ async function main(): Promise<void> {
     });
   }
   try {
+    log(`phases: ${[...SELECTED].join(', ')}${PARTIAL ? ' (BENCH_PHASES: a partial run writes bench/.out/results.partial.json only)' : ''}`);
     log('reading the stack’s settings (cdk synth, bundling skipped)');
     const stack = await readStackFacts(join(OUT_DIR, 'cdk'));
     // The handlers run with the create function's deployed environment (minus table, endpoints
     // and ARNs, which the local stack sets). A deployed hourly rate limit is raised out of reach,
-    // so that the bench is never refused but takes the same code path (TransactWriteItems).
+    // so that the bench is never refused but takes the same code path.
     const excluded = new Set(['TABLE_NAME', 'STATE_MACHINE_ARN', 'DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'CONTENT_BUCKET', 'S3_ENDPOINT']);
     const withoutLocal = (environment: Record<string, string>) => Object.fromEntries(Object.entries(environment).filter(([name]) => !excluded.has(name)));
     const handlerEnvironment = withoutLocal(stack.createEnvironment);
     const deployedRateLimit = Number(handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR ?? 0);
     if (deployedRateLimit > 0) handlerEnvironment.RATE_LIMIT_BUILDS_PER_HOUR = '1000000000';
     process.env.BENCH_HANDLER_ENV = JSON.stringify(handlerEnvironment);
-    // Any other function runs with its own deployed environment (the create's when synth failed).
-    const environmentOf = (entry: string) =>
-      entry === 'create-build' || !stack.functions[entry] ? handlerEnvironment : withoutLocal(stack.functions[entry].environment);
+    const environmentOf = (entry: string) => {
+      if (entry === 'create-build') return handlerEnvironment;
+      const deployed = stack.functions[entry];
+      if (!deployed) throw new Error(`no function ${entry} in the synthesized stack`);
+      return withoutLocal(deployed.environment);
+    };
 
-    log('bundling every function with the stack’s esbuild options');
-    const bundled = await bundles();
+    const bundled = await runPhase('cold-init', 'bundling every function with the stack’s esbuild options', bundles);
     dynamoDbLocal = await startDynamoDbLocal();
     const endpoint = dynamoDbLocal.endpoint;
+    const javaPid = dynamoDbLocal.process.pid;
     log(`DynamoDB Local on ${endpoint}`);
 
-    log('phase 1–2: create handler in process vs bare SDK calls, interleaved');
-    const overhead = await handlerOverhead(endpoint);
+    const overhead = await runPhase('overhead', 'phase 1–2: create handler in process vs bare SDK calls, interleaved', () => handlerOverhead(endpoint));
 
     const coldVariants = ['create-build', 'baseline', 'services', 'functions', ONE_ROUTE_FUNCTION, 'upload-version'];
-    log(`phase 3: cold init, ${coldVariants.join(', ')}; peak memory`);
-    const byName = new Map(bundled.results.map((result) => [result.name, result]));
-    const cold = await coldInit(
-      endpoint,
-      Object.fromEntries(
-        coldVariants.map((variant) => [
-          variant,
-          // The one-route function is the `functions` function with one route: its environment.
-          { file: byName.get(variant)!.file, env: environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant) },
-        ]),
-      ),
+    const byName = new Map((bundled?.results ?? []).map((result) => [result.name, result]));
+    let cold: ColdInitResult | undefined;
+    if (bundled) {
+      log(`phase 3: cold init, ${coldVariants.join(', ')}; peak memory`);
+      cold = await coldInit(
+        endpoint,
+        Object.fromEntries(
+          coldVariants.map((variant) => [
+            variant,
+            // The one-route function is the `functions` function with one route: its environment.
+            {
+              file: byName.get(variant)!.file,
+              env: variant === 'baseline' ? handlerEnvironment : environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant),
+            },
+          ]),
+        ),
+      );
+    }
+
+    const http = await runPhase('http', `phase 4: HTTP load, ${HTTP_CONNECTIONS} connections, ${HTTP_ROUNDS} × ${HTTP_SECONDS} s per side, interleaved`, () =>
+      httpLoad(endpoint, javaPid),
+    );
+    const lag = await runPhase('lag', `phase 5: completion lag over ${process.env.BENCH_LAG_BUILDS ?? 100} builds`, () => completionLag(endpoint));
+    const upload = await runPhase(
+      'uploads',
+      `phase 7: uploads of 1 and 4 MB through the local stack vs bare PutObject, ${UPLOAD_ITERATIONS} each, interleaved`,
+      () => uploads(endpoint, environmentOf('upload-version')),
     );
 
-    log(`phase 4: HTTP load, ${HTTP_CONNECTIONS} connections, ${HTTP_ROUNDS} × ${HTTP_SECONDS} s per side, interleaved`);
-    const http = await httpLoad(endpoint, dynamoDbLocal.process.pid);
+    let deploys: DeployResult | undefined;
+    if (SELECTED.has('deploy')) {
+      log('phase 8: Twilio’s toolkit deploys the test project to the local stack (1 s build wait)');
+      deploys = await toolkitDeploys(endpoint);
+      log(
+        `toolkit deploys: ${deploys.runs.map((run) => `${fmt(run.wallMs / 1000, 3)} s / ${run.requests.length} requests`).join(', ')} (warm-up ${fmt(deploys.warmup.wallMs / 1000, 3)} s)`,
+      );
+    }
 
-    log('phase 5: completion lag over 100 builds');
-    const lag = await completionLag(endpoint);
-
-    log(`phase 7: uploads of 1 and 4 MB through the local stack vs bare PutObject, ${UPLOAD_ITERATIONS} each, interleaved`);
-    const upload = await uploads(endpoint, environmentOf('upload-version'));
-
-    log('phase 8: Twilio’s toolkit deploys the test project to the local stack (1 s build wait)');
-    const deploys = await toolkitDeploys(endpoint);
-    log(
-      `toolkit deploys: ${deploys.runs.map((run) => `${fmt(run.wallMs / 1000, 3)} s / ${run.requests.length} requests`).join(', ')} (warm-up ${fmt(deploys.warmup.wallMs / 1000, 3)} s)`,
+    const apiKeyAuth = await runPhase('api-key-auth', 'phase 9: API key vs auth token, the Status handler in process, interleaved', () =>
+      runApiKeyAuthPhase(endpoint),
     );
-
-    log('phase 9: API key vs auth token, the Status handler in process, interleaved');
-    const apiKeyAuth = await runApiKeyAuthPhase(endpoint);
 
     await dynamoDbLocal.stop();
     dynamoDbLocal = undefined;
 
-    log('phase 6: cost model');
-    const createReadItemBytes = Object.entries(overhead.sizes)
-      .filter(([name]) => name === 'account' || name === 'service' || name.startsWith('function_version') || name.startsWith('asset_version'))
-      .map(([, bytes]) => bytes);
-    const cost = computeCost({
-      stack,
-      createHandlerMs: median(overhead.handlerMs),
-      statusHandlerMs: median(overhead.statusHandlerMs),
-      createReadItemBytes,
-      buildBytesAtCreate: overhead.sizes.build_building!,
-      transactionalCreate: overhead.transactionalWrite,
-      rateCounterBytes: overhead.sizes.rate_counter,
-      buildBytesCompleted: lag.sizes.build_completed,
-      serviceBytesBefore: overhead.sizes.service!,
-      serviceBytesAfter: lag.sizes.service_after_workflow,
-      accountBytes: overhead.sizes.account!,
-      workflowTaskMs: 2 * Math.max(0, median(lag.flipLagMs)),
-      completionLagMs: Math.max(0, median(lag.httpLagMs)),
-    });
+    // ---- figures and table, phase by phase ----
+    const results: Record<string, unknown> = {};
+    const rows: Array<[string, string, string, string]> = [];
+    const row = (metric: string, value: string, target = '', status = '') => rows.push([metric, value, target, status]);
 
-    // ---- figures ----
-    const handlerP50 = percentile(overhead.handlerMs, 50);
-    const bareP50 = percentile(overhead.bareMs, 50);
-    const handlerP99 = percentile(overhead.handlerMs, 99);
-    const bareP99 = percentile(overhead.bareMs, 99);
-    const roundTrips = overhead.dynamoDbAttempts / overhead.creates;
-    const startExecutionsPerCreate = overhead.startExecutionRequests / overhead.creates;
-    const coldOf = (variant: string, sourceMaps: boolean) => cold.runs.filter((run) => run.variant === variant && run.sourceMaps === sourceMaps);
-    const coldMedian = (variant: string, sourceMaps: boolean, key: keyof ColdRun) => median(coldOf(variant, sourceMaps).map((run) => run[key] as number));
-    const coldRatio = coldMedian('create-build', true, 'spawnToResponseMs') / coldMedian('baseline', true, 'spawnToResponseMs');
-    const coldRatioNoMaps = coldMedian('create-build', false, 'spawnToResponseMs') / coldMedian('baseline', false, 'spawnToResponseMs');
-    const inBundleBytes = new Set(
-      bundleEntries()
-        .filter((entry) => entry.inBundleBytes)
-        .map((entry) => entry.name),
-    );
-    const bundleBytes = Object.fromEntries(bundled.results.filter((result) => inBundleBytes.has(result.name)).map((result) => [result.name, result.bytes]));
-    const coldMs = (variant: string) => coldMedian(variant, true, 'spawnToResponseMs');
-    const coldRatios = Object.fromEntries(
-      ['create-build', 'services', 'functions', 'upload-version'].map((variant) => [variant, round(coldMs(variant) / coldMs('baseline'), 3)]),
-    );
-    const oneRouteBytes = byName.get(ONE_ROUTE_FUNCTION)!.bytes;
-    const familyVsOneRoute = {
-      bundle_bytes_one_route: oneRouteBytes,
-      bundle_ratio: round(bundleBytes.functions! / oneRouteBytes, 3),
-      cold_init_ratio: round(coldMs('functions') / coldMs(ONE_ROUTE_FUNCTION), 3),
-    };
-    const uploadRatio = (name: keyof typeof UPLOAD_SIZES) => median(upload.sizes[name].uploadMs) / median(upload.sizes[name].floorMs);
-    const uploadMemoryRatios = cold.uploadMemory.runs.map((run) => run.peakMaxRssMb / run.coldMaxRssMb);
-    const uploadMemoryRatio = median(uploadMemoryRatios);
-    const uploadMemoryMedian = (key: 'coldMaxRssMb' | 'peakMaxRssMb') => median(cold.uploadMemory.runs.map((run) => run[key]));
-    const bundleRatio = bundleBytes['create-build']! / bundleBytes.baseline!;
-    const stackSeconds = sum(http.stackRuns.map((run) => run.seconds));
-    const baselineSeconds = sum(http.baselineRuns.map((run) => run.seconds));
-    const httpRps = sum(http.stackRuns.map((run) => run.ok)) / stackSeconds;
-    const baselineRps = sum(http.baselineRuns.map((run) => run.ok)) / baselineSeconds;
-    const httpNon2xx = sum(http.stackRuns.map((run) => run.non2xx + run.errors));
-    const httpP99 = percentile(http.stackLatencies, 99);
-    const baselineP99 = percentile(http.baselineLatencies, 99);
-    const loadCommands = new Map<string, number>();
-    for (const count of http.counts) for (const [name, n] of Object.entries(count.dynamoDbCommands)) loadCommands.set(name, (loadCommands.get(name) ?? 0) + n);
-    const loadAttempts = sum(http.counts.map((count) => count.dynamoDbAttempts));
-    const loadExecutions = sum(http.counts.map((count) => count.executionsStarted));
-    const loadLag = http.drains.flatMap((drain) => drain.executionLagMs);
-    const lagP50 = percentile(lag.httpLagMs, 50);
-    const lagP99 = percentile(lag.httpLagMs, 99);
-    // Phase 8: per deploy, the requests and the wall time; the figure is the median of each.
-    const deployRequests = median(deploys.runs.map((run) => run.requests.length));
-    const deploySecondsMinusWait = median(deploys.runs.map((run) => run.wallMs)) / 1000 - deploys.buildWaitSeconds;
+    if (overhead) {
+      const handlerP50 = percentile(overhead.handlerMs, 50);
+      const bareP50 = percentile(overhead.bareMs, 50);
+      const handlerP99 = percentile(overhead.handlerMs, 99);
+      const bareP99 = percentile(overhead.bareMs, 99);
+      const roundTrips = overhead.dynamoDbAttempts / overhead.creates;
+      Object.assign(results, {
+        handler_overhead_ratio_p50: round(handlerP50 / bareP50, 3),
+        handler_overhead_ratio_p99: round(handlerP99 / bareP99, 3),
+        dynamodb_round_trips_per_create: round(roundTrips, 3),
+        build_item_bytes: overhead.sizes.build_building,
+      });
+      row(
+        'handler_overhead_ratio_p50',
+        `${fmt(results.handler_overhead_ratio_p50 as number, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`,
+        `<= ${TARGETS.handlerOverheadP50}`,
+        verdict('handler_overhead_ratio_p50', results),
+      );
+      row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99 as number, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
+      row(
+        `  floor = BatchGetItem of the same ${overhead.createReadKeys} keys + PutItem (the stream starts the workflow for both)`,
+        'handler deployed config',
+        '',
+        deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed',
+      );
+      row(
+        `  Status handler vs its bare BatchGetItem (${overhead.statusReadKeys} keys: account, build), p50`,
+        `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`,
+      );
+      row(
+        'dynamodb_round_trips_per_create',
+        `${fmt(roundTrips, 3)} (${Object.entries(overhead.dynamoDbCommands)
+          .map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`)
+          .join(' + ')})`,
+        `<= ${TARGETS.roundTrips}`,
+        verdict('dynamodb_round_trips_per_create', results),
+      );
+      row('  StartExecution per create (counted separately)', fmt(overhead.startExecutionRequests / overhead.creates, 3));
+      row(
+        'build_item_bytes',
+        `${overhead.sizes.build_building} B (${overhead.buildItemAttributes} attributes)`,
+        `< ${TARGETS.buildItemBytes}`,
+        verdict('build_item_bytes', results),
+      );
+    }
 
-    const results = {
-      handler_overhead_ratio_p50: round(handlerP50 / bareP50, 3),
-      handler_overhead_ratio_p99: round(handlerP99 / bareP99, 3),
-      dynamodb_round_trips_per_create: round(roundTrips, 3),
-      bundle_bytes: bundleBytes,
-      cold_init_ratio: round(coldRatio, 3),
-      cold_init_ratio_by_function: coldRatios,
-      functions_family_vs_one_route: familyVsOneRoute,
-      http_rps: round(httpRps, 1),
-      http_p99_ms: round(httpP99, 1),
-      http_non_2xx: httpNon2xx,
-      baseline_rps: round(baselineRps, 1),
-      completion_lag_p50_ms: round(lagP50, 1),
-      completion_lag_p99_ms: round(lagP99, 1),
-      cost_per_million_builds_usd: round(cost.deployed.usdPerMillionBuilds, 2),
-      upload_ratio_1mb: round(uploadRatio('1mb'), 3),
-      upload_ratio_4mb: round(uploadRatio('4mb'), 3),
-      upload_peak_memory_ratio: round(uploadMemoryRatio, 3),
-      deploy_requests: deployRequests,
-      deploy_seconds_minus_wait: round(deploySecondsMinusWait, 3),
-    };
-    writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(join(BENCH_DIR, 'cost.json'), `${JSON.stringify(cost, null, 2)}\n`);
+    if (bundled && cold) {
+      const coldOf = (variant: string, sourceMaps: boolean) => cold.runs.filter((run) => run.variant === variant && run.sourceMaps === sourceMaps);
+      const coldMedian = (variant: string, sourceMaps: boolean, key: keyof ColdRun) => median(coldOf(variant, sourceMaps).map((run) => run[key] as number));
+      const coldRatio = coldMedian('create-build', true, 'spawnToResponseMs') / coldMedian('baseline', true, 'spawnToResponseMs');
+      const coldRatioNoMaps = coldMedian('create-build', false, 'spawnToResponseMs') / coldMedian('baseline', false, 'spawnToResponseMs');
+      const inBundleBytes = new Set(
+        bundleEntries()
+          .filter((entry) => entry.inBundleBytes)
+          .map((entry) => entry.name),
+      );
+      const bundleBytes = Object.fromEntries(bundled.results.filter((result) => inBundleBytes.has(result.name)).map((result) => [result.name, result.bytes]));
+      const coldMs = (variant: string) => coldMedian(variant, true, 'spawnToResponseMs');
+      const coldRatios = Object.fromEntries(
+        ['create-build', 'services', 'functions', 'upload-version'].map((variant) => [variant, round(coldMs(variant) / coldMs('baseline'), 3)]),
+      );
+      const oneRouteBytes = byName.get(ONE_ROUTE_FUNCTION)!.bytes;
+      const familyVsOneRoute = {
+        bundle_bytes_one_route: oneRouteBytes,
+        bundle_ratio: round(bundleBytes.functions! / oneRouteBytes, 3),
+        cold_init_ratio: round(coldMs('functions') / coldMs(ONE_ROUTE_FUNCTION), 3),
+      };
+      const uploadMemoryRatios = cold.uploadMemory.runs.map((run) => run.peakMaxRssMb / run.coldMaxRssMb);
+      const uploadMemoryRatio = median(uploadMemoryRatios);
+      const uploadMemoryMedian = (key: 'coldMaxRssMb' | 'peakMaxRssMb') => median(cold.uploadMemory.runs.map((run) => run[key]));
+      const bundleRatio = bundleBytes['create-build']! / bundleBytes.baseline!;
+      Object.assign(results, {
+        bundle_bytes: bundleBytes,
+        cold_init_ratio: round(coldRatio, 3),
+        cold_init_ratio_by_function: coldRatios,
+        functions_family_vs_one_route: familyVsOneRoute,
+        upload_peak_memory_ratio: round(uploadMemoryRatio, 3),
+      });
+      row(
+        'bundle_bytes.create-build / baseline',
+        `${fmt(bundleRatio, 2)} (${bundleBytes['create-build']} / ${bundleBytes.baseline} B)`,
+        `<= ${TARGETS.bundleRatio}`,
+        met(bundleRatio <= TARGETS.bundleRatio),
+      );
+      for (const result of bundled.results) {
+        const construct = bundleEntries().find((entry) => entry.name === result.name)?.construct ?? '';
+        const inCdkOut = bundled.cdkOut.get(construct);
+        row(
+          `  ${result.name}${inBundleBytes.has(result.name) ? '' : ' (bench only, not in bundle_bytes)'}`,
+          `${result.bytes} B (+ map ${result.mapBytes} B)${inCdkOut ? `; cdk.out ${inCdkOut.bytes} B (synth of ${inCdkOut.modified.toISOString().slice(0, 16)})` : ''}`,
+          '',
+          `top: ${result.byPackage
+            .slice(0, 3)
+            .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`)
+            .join(', ')}`,
+        );
+      }
+      row(
+        'cold_init_ratio',
+        `${fmt(coldRatio, 3)} (${fmt(coldMedian('create-build', true, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', true, 'spawnToResponseMs'), 1)} ms)`,
+        `<= ${TARGETS.coldInitRatio}`,
+        met(coldRatio <= TARGETS.coldInitRatio),
+      );
+      for (const variant of ['services', 'functions', 'upload-version']) {
+        row(
+          `cold_init_ratio_by_function.${variant}`,
+          `${fmt(coldRatios[variant]!, 3)} (${fmt(coldMs(variant), 1)} / ${fmt(coldMs('baseline'), 1)} ms)`,
+          `<= ${TARGETS.coldInitRatio}`,
+          `${met(coldRatios[variant]! <= TARGETS.coldInitRatio)}; first request: ${cold.requests[variant]}`,
+        );
+      }
+      for (const variant of coldVariants) {
+        row(
+          `  ${variant}: boot / import / first request (median ms)`,
+          `${fmt(coldMedian(variant, true, 'bootMs'), 1)} / ${fmt(coldMedian(variant, true, 'importMs'), 1)} / ${fmt(coldMedian(variant, true, 'firstRequestMs'), 1)}`,
+        );
+      }
+      row(
+        'functions_family_vs_one_route (FetchFunction)',
+        `bundle ${fmt(familyVsOneRoute.bundle_ratio, 3)} (${bundleBytes.functions} / ${oneRouteBytes} B), cold init ${fmt(familyVsOneRoute.cold_init_ratio, 3)} (${fmt(coldMs('functions'), 1)} / ${fmt(coldMs(ONE_ROUTE_FUNCTION), 1)} ms)`,
+        '',
+        `14 routes vs ${ONE_ROUTE_FUNCTION} (bench/one-route-function.ts)`,
+      );
+      const packagesOf = (name: string) => new Map(byName.get(name)!.byPackage);
+      const familyPackages = packagesOf('functions');
+      const onePackages = packagesOf(ONE_ROUTE_FUNCTION);
+      const packageDeltas = [...new Set([...familyPackages.keys(), ...onePackages.keys()])]
+        .map((name) => [name, (familyPackages.get(name) ?? 0) - (onePackages.get(name) ?? 0)] as const)
+        .filter(([, delta]) => delta !== 0)
+        .sort((a, b) => b[1] - a[1]);
+      row(
+        '  what the 13 other routes add to the bundle',
+        `${Math.round((bundleBytes.functions! - oneRouteBytes) / 1024)} KB`,
+        '',
+        packageDeltas
+          .slice(0, 5)
+          .map(([name, delta]) => `${name} ${delta > 0 ? '+' : ''}${Math.round(delta / 1024)} KB`)
+          .join(', '),
+      );
+      for (const variant of coldVariants) {
+        const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[variant === ONE_ROUTE_FUNCTION ? 'functions' : variant]?.memoryMb;
+        row(`  ${variant}: peak memory after 200 requests`, `${fmt(cold.memory[variant]!, 0)} MB`, '', memoryMb ? `Lambda memory ${memoryMb} MB` : '');
+      }
+      row(
+        'upload_peak_memory_ratio (peak RSS, 4 MB uploads / cold start)',
+        `${fmt(uploadMemoryRatio, 3)} (${fmt(uploadMemoryMedian('peakMaxRssMb'), 1)} / ${fmt(uploadMemoryMedian('coldMaxRssMb'), 1)} MB)`,
+        '',
+        `${cold.uploadMemory.uploads} uploads of ${cold.uploadMemory.bytes} B after a ${cold.requests['upload-version']}; ${cold.uploadMemory.runs.length} processes (${uploadMemoryRatios.map((ratio) => fmt(ratio, 3)).join(', ')}); +${fmt((uploadMemoryMedian('peakMaxRssMb') - uploadMemoryMedian('coldMaxRssMb')) / (cold.uploadMemory.bytes / 2 ** 20), 1)} MB per MB of content; Lambda memory ${stack.functions['upload-version']?.memoryMb ?? '?'} MB`,
+      );
+      row(
+        '  cold ratio without --enable-source-maps (diagnostic)',
+        `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`,
+      );
+    }
+
+    if (http) {
+      const rateOf = (runs: CannonRun[]) => sum(runs.map((run) => run.ok)) / sum(runs.map((run) => run.seconds));
+      const httpRps = rateOf(http.stackRuns);
+      const floorRps = rateOf(http.floorRuns);
+      const baselineRps = rateOf(http.baselineRuns);
+      const httpNon2xx = sum(http.stackRuns.map((run) => run.non2xx + run.errors));
+      const floorNon2xx = sum(http.floorRuns.map((run) => run.non2xx + run.errors));
+      const httpP99 = percentile(http.stackLatencies, 99);
+      const floorP99 = percentile(http.floorLatencies, 99);
+      const baselineP99 = percentile(http.baselineLatencies, 99);
+      const loadCommands = new Map<string, number>();
+      for (const count of http.counts)
+        for (const [name, n] of Object.entries(count.dynamoDbCommands)) loadCommands.set(name, (loadCommands.get(name) ?? 0) + n);
+      const loadAttempts = sum(http.counts.map((count) => count.dynamoDbAttempts));
+      const loadExecutions = sum(http.counts.map((count) => count.executionsStarted));
+      const loadLag = http.drains.flatMap((drain) => drain.executionLagMs);
+      Object.assign(results, {
+        http_ratio: round(httpRps / floorRps, 3),
+        http_rps: round(httpRps, 1),
+        floor_rps: round(floorRps, 1),
+        http_p99_ms: round(httpP99, 1),
+        http_non_2xx: httpNon2xx,
+        baseline_rps: round(baselineRps, 1),
+      });
+      row(
+        'http_ratio (http_rps / floor_rps)',
+        `${fmt(httpRps / floorRps, 3)} (${fmt(httpRps, 1)} / ${fmt(floorRps, 1)} creates/s)`,
+        `>= ${TARGETS.httpRatio}`,
+        verdict('http_ratio', results),
+      );
+      row(
+        '  floor: bare node:http, same 7-key BatchGetItem + conditional PutItem, own poller + workflow',
+        `${http.floorBatchGetKeys} keys`,
+        '',
+        `floor non-2xx ${floorNon2xx}, p99 ${fmt(floorP99, 1)} ms`,
+      );
+      row('baseline_rps (one PutItem, for the record)', `${fmt(baselineRps, 1)} creates/s (stack / baseline ${fmt(httpRps / baselineRps, 3)})`);
+      row(
+        '  under HTTP load: DynamoDB requests per started workflow',
+        `${fmt(loadAttempts / Math.max(1, loadExecutions), 3)} (${[...loadCommands].map(([name, n]) => `${name.replace(/Command$/, '')} ${n}`).join(', ')}; ${loadExecutions} executions)`,
+      );
+      const cpuPerCreate = (side: 'stack' | 'floor' | 'baseline', name: string, runs: CannonRun[]) =>
+        (sum(http.cpu[side].map((sample) => sample[name] ?? Number.NaN)) * 1000) / sum(runs.map((run) => run.ok));
+      const cpuRows: Array<[string, string, string, string]> = [
+        ['server process (stack / floor / bare-put server)', 'stack', 'floor', 'baseline'],
+        ['DynamoDB Local JVM', 'dynamoDbLocal', 'dynamoDbLocal', 'dynamoDbLocal'],
+        ['autocannon (this process)', 'autocannon', 'autocannon', 'autocannon'],
+      ];
+      for (const [label, stackName, floorName, baselineName] of cpuRows) {
+        row(
+          `  CPU ms per create, ${label}`,
+          `${fmt(cpuPerCreate('stack', stackName, http.stackRuns), 2)} / ${fmt(cpuPerCreate('floor', floorName, http.floorRuns), 2)} / ${fmt(cpuPerCreate('baseline', baselineName, http.baselineRuns), 2)}`,
+        );
+      }
+      const profileTotal = sum(
+        Object.entries(http.profile.categories)
+          .filter(([name]) => name !== 'idle')
+          .map(([, ms]) => ms),
+      );
+      row(
+        '  stack process CPU per create, by part (profiled run)',
+        `${fmt(profileTotal / Math.max(1, http.profile.creates), 2)} ms`,
+        '',
+        Object.entries(http.profile.categories)
+          .filter(([name]) => name !== 'idle')
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, ms]) => `${name} ${fmt((100 * ms) / profileTotal, 0)}%`)
+          .join(', '),
+      );
+      row('http_p99_ms (floor p99, baseline p99)', `${fmt(httpP99, 1)} (${fmt(floorP99, 1)}, ${fmt(baselineP99, 1)})`);
+      row(
+        'http_non_2xx',
+        `${httpNon2xx} (errors ${sum(http.stackRuns.map((run) => run.errors))}, timeouts ${sum(http.stackRuns.map((run) => run.timeouts))}; floor ${floorNon2xx}; baseline ${sum(http.baselineRuns.map((run) => run.non2xx + run.errors))})`,
+        '= 0',
+        met(httpNon2xx === 0),
+      );
+      row(
+        `  workflows under load (wait ${http.buildWaitSeconds} s): lag p50 / p99, drain`,
+        `${fmt(percentile(loadLag, 50), 0)} / ${fmt(percentile(loadLag, 99), 0)} ms, drained in ${http.drains.map((drain) => Math.round(drain.drainMs)).join(' + ')} ms, failed ${sum(http.drains.map((drain) => drain.failedExecutions))}`,
+      );
+    }
+
+    if (lag) {
+      const lagP50 = percentile(lag.httpLagMs, 50);
+      const lagP99 = percentile(lag.httpLagMs, 99);
+      Object.assign(results, { completion_lag_p50_ms: round(lagP50, 1), completion_lag_p99_ms: round(lagP99, 1) });
+      row('completion_lag_p50_ms', `${fmt(lagP50, 1)} (HTTP poll every ${lag.pollMs} ms; wait ${lag.buildWaitSeconds} s; ${lag.httpLagMs.length} builds)`);
+      row('completion_lag_p99_ms', fmt(lagP99, 1), `<= ${TARGETS.completionLagP99Ms}`, verdict('completion_lag_p99_ms', results));
+      row(
+        '  server side: UpdateItem done − StartExecution − wait, p50 / p99',
+        `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`,
+      );
+    }
+
+    if (upload) {
+      const uploadRatio = (name: keyof typeof UPLOAD_SIZES) => median(upload.sizes[name].uploadMs) / median(upload.sizes[name].floorMs);
+      Object.assign(results, { upload_ratio_1mb: round(uploadRatio('1mb'), 3), upload_ratio_4mb: round(uploadRatio('4mb'), 3) });
+      for (const name of Object.keys(UPLOAD_SIZES) as Array<keyof typeof UPLOAD_SIZES>) {
+        const sample = upload.sizes[name];
+        row(
+          `upload_ratio_${name}`,
+          `${fmt(uploadRatio(name), 3)} (${fmt(median(sample.uploadMs), 1)} / ${fmt(median(sample.floorMs), 1)} ms)`,
+          '',
+          `${sample.bytes} B; p90 ${fmt(percentile(sample.uploadMs, 90), 1)} / ${fmt(percentile(sample.floorMs, 90), 1)} ms; ${sample.uploadMs.length} each, interleaved`,
+        );
+        const commands = Object.entries(sample.breakdown.commandMs);
+        const commandsMs = sum(commands.map(([, ms]) => median(ms)));
+        row(
+          `  ${name}: the handler's requests (median ms each)`,
+          commands.map(([command, ms]) => `${command} ${fmt(median(ms), 1)}`).join(' + '),
+          '',
+          `sum ${fmt(commandsMs, 1)} ms; the rest of the upload (HTTP, event, multipart parse, hash) ${fmt(median(sample.uploadMs) - commandsMs, 1)} ms`,
+        );
+      }
+    }
+
+    if (overhead && lag) {
+      const sizes = overhead.sizes;
+      const cost = computeCost({
+        stack,
+        createHandlerMs: median(overhead.handlerMs),
+        statusHandlerMs: median(overhead.statusHandlerMs),
+        createReadItemBytes: [
+          sizes.account!,
+          sizes.service!,
+          ...Object.entries(sizes)
+            .filter(([name]) => name.startsWith('function_version') || name.startsWith('asset_version'))
+            .map(([, bytes]) => bytes),
+          ...(deployedRateLimit > 0 ? [sizes.rate_counter!] : []),
+        ],
+        createReadKeys: overhead.createReadKeys,
+        statusReadItemBytes: [sizes.account!, Math.max(sizes.build_building!, lag.sizes.build_completed)],
+        statusReadKeys: overhead.statusReadKeys,
+        buildBytesAtCreate: sizes.build_building!,
+        transactionalCreate: overhead.transactionalWrite,
+        rateCounterBytes: sizes.rate_counter,
+        buildBytesCompleted: lag.sizes.build_completed,
+        serviceBytesAfter: lag.sizes.service_after_workflow,
+        workflowTaskMs: Math.max(0, median(lag.executionBeyondWaitMs)),
+        completionLagMs: Math.max(0, median(lag.httpLagMs)),
+      });
+      Object.assign(results, {
+        cost_per_million_builds_usd: round(cost.deployed.usdPerMillionBuilds, 2),
+        cost_floor_per_million_builds_usd: round(cost.floor.usdPerMillionBuilds, 2),
+        cost_ratio: round(cost.ratio, 3),
+        cost_per_million_status_polls_usd: round(cost.statusPoll.usdPerMillionPolls, 3),
+        cost_floor_per_million_status_polls_usd: round(cost.statusPoll.floor.usdPerMillionPolls, 3),
+      });
+      row(
+        `cost_ratio (${cost.deployed.workflowType}, no client polls)`,
+        `${fmt(cost.ratio, 3)} ($${fmt(cost.deployed.usdPerMillionBuilds)} / floor $${fmt(cost.floor.usdPerMillionBuilds)} per million builds)`,
+        `<= ${TARGETS.costRatio}`,
+        verdict('cost_ratio', results),
+      );
+      for (const line of cost.deployed.lines) row(`  ${line.item}`, `$${fmt(line.usdPerMillion)}`, '', line.quantity);
+      for (const line of cost.floor.lines) row(`  floor: ${line.item}`, `$${fmt(line.usdPerMillion)}`, '', line.quantity);
+      row(
+        'cost_per_million_status_polls_usd',
+        `$${fmt(cost.statusPoll.usdPerMillionPolls, 3)} (floor $${fmt(cost.statusPoll.floor.usdPerMillionPolls, 3)})`,
+        `<= floor × ${TARGETS.statusPollCostRatio}`,
+        verdict('cost_per_million_status_polls_usd', results),
+      );
+      for (const line of cost.statusPoll.lines) row(`  ${line.item}`, `$${fmt(line.usdPerMillion, 3)}`, '', line.quantity);
+      row(`  a build with ${cost.withPolls.polls} Status polls (a deploy tool through the wait)`, `$${fmt(cost.withPolls.usdPerMillionBuilds)}`);
+      row(`  same build with a ${cost.other.workflowType} workflow`, `$${fmt(cost.other.usdPerMillionBuilds)}`);
+      writeFileSync(PARTIAL ? join(OUT_DIR, 'cost.partial.json') : join(BENCH_DIR, 'cost.json'), `${JSON.stringify(cost, null, 2)}\n`);
+    }
+
+    if (deploys) {
+      // Phase 8: per deploy, the requests and the wall time; the figure is the median of each.
+      Object.assign(results, {
+        deploy_requests: median(deploys.runs.map((run) => run.requests.length)),
+        deploy_seconds_minus_wait: round(median(deploys.runs.map((run) => run.wallMs)) / 1000 - deploys.buildWaitSeconds, 3),
+      });
+      deployRows(deploys, row);
+    }
+
+    if (apiKeyAuth) {
+      writeFileSync(PARTIAL ? join(OUT_DIR, 'api-key-auth.partial.json') : join(BENCH_DIR, 'api-key-auth.json'), `${JSON.stringify(apiKeyAuth, null, 2)}\n`);
+      row('api_key_extra_dynamodb_round_trips (bench/api-key-auth.json)', fmt(apiKeyAuth.api_key_extra_dynamodb_round_trips, 3), '<= 1');
+      row(
+        '  api_key_handler_ratio_p50 / p99 (key / token, Status handler)',
+        `${fmt(apiKeyAuth.api_key_handler_ratio_p50, 3)} / ${fmt(apiKeyAuth.api_key_handler_ratio_p99, 3)}`,
+      );
+    }
+
+    // A full run publishes its figures (and the READMEs' tables from them); a partial one only
+    // leaves them in bench/.out, so that the committed figures always come from one whole run.
+    writeFileSync(PARTIAL ? join(OUT_DIR, 'results.partial.json') : join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (!PARTIAL) writeReport();
 
     // Raw figures for whoever digs further (not committed).
     writeFileSync(
       join(OUT_DIR, 'details.json'),
       JSON.stringify(
-        { overhead: { ...overhead }, cold, http: { ...http, stackLatencies: undefined, baselineLatencies: undefined }, lag, upload, deploys, bundles: bundled },
+        {
+          overhead,
+          cold,
+          http: http && { ...http, stackLatencies: undefined, baselineLatencies: undefined, floorLatencies: undefined },
+          lag,
+          upload,
+          deploys,
+          bundles: bundled,
+        },
         null,
         1,
       ),
-    );
-
-    // ---- table ----
-    const rows: Array<[string, string, string, string]> = [];
-    const row = (metric: string, value: string, target = '', status = '') => rows.push([metric, value, target, status]);
-    row(
-      'handler_overhead_ratio_p50',
-      `${fmt(results.handler_overhead_ratio_p50, 3)} (${fmt(handlerP50)} / ${fmt(bareP50)} ms)`,
-      `<= ${TARGETS.handlerOverheadP50}`,
-      met(results.handler_overhead_ratio_p50 <= TARGETS.handlerOverheadP50),
-    );
-    row('handler_overhead_ratio_p99', `${fmt(results.handler_overhead_ratio_p99, 3)} (${fmt(handlerP99)} / ${fmt(bareP99)} ms)`);
-    row(
-      '  floor = BatchGetItem + PutItem (the stream starts the workflow for both)',
-      'handler deployed config',
-      '',
-      deployedRateLimit > 0 ? `RATE_LIMIT_BUILDS_PER_HOUR ${deployedRateLimit} deployed, 1e9 here (same path, never refused)` : 'no rate limit deployed',
-    );
-    row(
-      '  Status handler vs its bare BatchGetItem, p50',
-      `${fmt(median(overhead.statusHandlerMs) / median(overhead.statusBareMs), 3)} (${fmt(median(overhead.statusHandlerMs))} / ${fmt(median(overhead.statusBareMs))} ms)`,
-    );
-    row(
-      'dynamodb_round_trips_per_create',
-      `${fmt(roundTrips, 3)} (${Object.entries(overhead.dynamoDbCommands)
-        .map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`)
-        .join(' + ')})`,
-      `<= ${TARGETS.roundTrips}`,
-      met(roundTrips <= TARGETS.roundTrips),
-    );
-    row('  StartExecution per create (counted separately)', fmt(startExecutionsPerCreate, 3));
-    row(
-      '  under HTTP load: DynamoDB requests per started workflow',
-      `${fmt(loadAttempts / Math.max(1, loadExecutions), 3)} (${[...loadCommands].map(([name, n]) => `${name.replace(/Command$/, '')} ${n}`).join(', ')}; ${loadExecutions} executions)`,
-    );
-    row(
-      'bundle_bytes.create-build / baseline',
-      `${fmt(bundleRatio, 2)} (${bundleBytes['create-build']} / ${bundleBytes.baseline} B)`,
-      `<= ${TARGETS.bundleRatio}`,
-      met(bundleRatio <= TARGETS.bundleRatio),
-    );
-    for (const result of bundled.results) {
-      const construct = bundleEntries().find((entry) => entry.name === result.name)?.construct ?? '';
-      const inCdkOut = bundled.cdkOut.get(construct);
-      row(
-        `  ${result.name}${inBundleBytes.has(result.name) ? '' : ' (bench only, not in bundle_bytes)'}`,
-        `${result.bytes} B (+ map ${result.mapBytes} B)${inCdkOut ? `; cdk.out ${inCdkOut.bytes} B (synth of ${inCdkOut.modified.toISOString().slice(0, 16)})` : ''}`,
-        '',
-        `top: ${result.byPackage
-          .slice(0, 3)
-          .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`)
-          .join(', ')}`,
-      );
-    }
-    row(
-      'cold_init_ratio',
-      `${fmt(coldRatio, 3)} (${fmt(coldMedian('create-build', true, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', true, 'spawnToResponseMs'), 1)} ms)`,
-      `<= ${TARGETS.coldInitRatio}`,
-      met(coldRatio <= TARGETS.coldInitRatio),
-    );
-    for (const variant of ['services', 'functions', 'upload-version']) {
-      row(
-        `cold_init_ratio_by_function.${variant}`,
-        `${fmt(coldRatios[variant]!, 3)} (${fmt(coldMs(variant), 1)} / ${fmt(coldMs('baseline'), 1)} ms)`,
-        '',
-        `first request: ${cold.requests[variant]}`,
-      );
-    }
-    for (const variant of coldVariants) {
-      row(
-        `  ${variant}: boot / import / first request (median ms)`,
-        `${fmt(coldMedian(variant, true, 'bootMs'), 1)} / ${fmt(coldMedian(variant, true, 'importMs'), 1)} / ${fmt(coldMedian(variant, true, 'firstRequestMs'), 1)}`,
-      );
-    }
-    row(
-      'functions_family_vs_one_route (FetchFunction)',
-      `bundle ${fmt(familyVsOneRoute.bundle_ratio, 3)} (${bundleBytes.functions} / ${oneRouteBytes} B), cold init ${fmt(familyVsOneRoute.cold_init_ratio, 3)} (${fmt(coldMs('functions'), 1)} / ${fmt(coldMs(ONE_ROUTE_FUNCTION), 1)} ms)`,
-      '',
-      `14 routes vs ${ONE_ROUTE_FUNCTION} (bench/one-route-function.ts)`,
-    );
-    const packagesOf = (name: string) => new Map(byName.get(name)!.byPackage);
-    const familyPackages = packagesOf('functions');
-    const onePackages = packagesOf(ONE_ROUTE_FUNCTION);
-    const packageDeltas = [...new Set([...familyPackages.keys(), ...onePackages.keys()])]
-      .map((name) => [name, (familyPackages.get(name) ?? 0) - (onePackages.get(name) ?? 0)] as const)
-      .filter(([, delta]) => delta !== 0)
-      .sort((a, b) => b[1] - a[1]);
-    row(
-      '  what the 13 other routes add to the bundle',
-      `${Math.round((bundleBytes.functions! - oneRouteBytes) / 1024)} KB`,
-      '',
-      packageDeltas
-        .slice(0, 5)
-        .map(([name, delta]) => `${name} ${delta > 0 ? '+' : ''}${Math.round(delta / 1024)} KB`)
-        .join(', '),
-    );
-    for (const variant of coldVariants) {
-      const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[variant === ONE_ROUTE_FUNCTION ? 'functions' : variant]?.memoryMb;
-      row(`  ${variant}: peak memory after 200 requests`, `${fmt(cold.memory[variant]!, 0)} MB`, '', memoryMb ? `Lambda memory ${memoryMb} MB` : '');
-    }
-    row(
-      'upload_peak_memory_ratio (peak RSS, 4 MB uploads / cold start)',
-      `${fmt(uploadMemoryRatio, 3)} (${fmt(uploadMemoryMedian('peakMaxRssMb'), 1)} / ${fmt(uploadMemoryMedian('coldMaxRssMb'), 1)} MB)`,
-      '',
-      `${cold.uploadMemory.uploads} uploads of ${cold.uploadMemory.bytes} B after a ${cold.requests['upload-version']}; ${cold.uploadMemory.runs.length} processes (${uploadMemoryRatios.map((ratio) => fmt(ratio, 3)).join(', ')}); +${fmt((uploadMemoryMedian('peakMaxRssMb') - uploadMemoryMedian('coldMaxRssMb')) / (cold.uploadMemory.bytes / 2 ** 20), 1)} MB per MB of content; Lambda memory ${stack.functions['upload-version']?.memoryMb ?? '?'} MB`,
-    );
-    row(
-      '  cold ratio without --enable-source-maps (diagnostic)',
-      `${fmt(coldRatioNoMaps, 3)} (${fmt(coldMedian('create-build', false, 'spawnToResponseMs'), 1)} / ${fmt(coldMedian('baseline', false, 'spawnToResponseMs'), 1)} ms)`,
-    );
-    row(
-      'http_rps / baseline_rps',
-      `${fmt(httpRps / baselineRps, 3)} (${fmt(httpRps, 1)} / ${fmt(baselineRps, 1)} creates/s)`,
-      `>= ${TARGETS.httpRpsRatio}`,
-      met(httpRps >= TARGETS.httpRpsRatio * baselineRps),
-    );
-    const cpuPerCreate = (side: 'stack' | 'baseline', name: string, runs: CannonRun[]) =>
-      (sum(http.cpu[side].map((sample) => sample[name] ?? Number.NaN)) * 1000) / sum(runs.map((run) => run.ok));
-    const cpuRows: Array<[string, string, string]> = [
-      ['server process (stack / bare-put server)', 'stack', 'baseline'],
-      ['DynamoDB Local JVM', 'dynamoDbLocal', 'dynamoDbLocal'],
-      ['autocannon (this process)', 'autocannon', 'autocannon'],
-    ];
-    for (const [label, stackName, baselineName] of cpuRows) {
-      row(
-        `  CPU ms per create, ${label}`,
-        `${fmt(cpuPerCreate('stack', stackName, http.stackRuns), 2)} / ${fmt(cpuPerCreate('baseline', baselineName, http.baselineRuns), 2)}`,
-      );
-    }
-    const profileTotal = sum(
-      Object.entries(http.profile.categories)
-        .filter(([name]) => name !== 'idle')
-        .map(([, ms]) => ms),
-    );
-    row(
-      '  stack process CPU per create, by part (profiled run)',
-      `${fmt(profileTotal / Math.max(1, http.profile.creates), 2)} ms`,
-      '',
-      Object.entries(http.profile.categories)
-        .filter(([name]) => name !== 'idle')
-        .sort((a, b) => b[1] - a[1])
-        .map(([name, ms]) => `${name} ${fmt((100 * ms) / profileTotal, 0)}%`)
-        .join(', '),
-    );
-    row('http_p99_ms (baseline p99)', `${fmt(httpP99, 1)} (${fmt(baselineP99, 1)})`);
-    row(
-      'http_non_2xx',
-      `${httpNon2xx} (errors ${sum(http.stackRuns.map((run) => run.errors))}, timeouts ${sum(http.stackRuns.map((run) => run.timeouts))}; baseline ${sum(http.baselineRuns.map((run) => run.non2xx + run.errors))})`,
-      '= 0',
-      met(httpNon2xx === 0),
-    );
-    row(
-      `  workflows under load (wait ${http.buildWaitSeconds} s): lag p50 / p99, drain`,
-      `${fmt(percentile(loadLag, 50), 0)} / ${fmt(percentile(loadLag, 99), 0)} ms, drained in ${http.drains.map((drain) => Math.round(drain.drainMs)).join(' + ')} ms, failed ${sum(http.drains.map((drain) => drain.failedExecutions))}`,
-    );
-    row('completion_lag_p50_ms', `${fmt(lagP50, 1)} (HTTP poll every ${lag.pollMs} ms; wait ${lag.buildWaitSeconds} s; ${lag.httpLagMs.length} builds)`);
-    row('completion_lag_p99_ms', fmt(lagP99, 1), `<= ${TARGETS.completionLagP99Ms}`, met(lagP99 <= TARGETS.completionLagP99Ms));
-    row(
-      '  server side: UpdateItem done − StartExecution − wait, p50 / p99',
-      `${fmt(percentile(lag.flipLagMs, 50), 1)} / ${fmt(percentile(lag.flipLagMs, 99), 1)} ms (early completions ${lag.earlyCompletions}, failed ${lag.failed})`,
-    );
-    for (const name of Object.keys(UPLOAD_SIZES) as Array<keyof typeof UPLOAD_SIZES>) {
-      const sample = upload.sizes[name];
-      row(
-        `upload_ratio_${name}`,
-        `${fmt(uploadRatio(name), 3)} (${fmt(median(sample.uploadMs), 1)} / ${fmt(median(sample.floorMs), 1)} ms)`,
-        '',
-        `${sample.bytes} B; p90 ${fmt(percentile(sample.uploadMs, 90), 1)} / ${fmt(percentile(sample.floorMs, 90), 1)} ms; ${sample.uploadMs.length} each, interleaved`,
-      );
-      const commands = Object.entries(sample.breakdown.commandMs);
-      const commandsMs = sum(commands.map(([, ms]) => median(ms)));
-      row(
-        `  ${name}: the handler's requests (median ms each)`,
-        commands.map(([command, ms]) => `${command} ${fmt(median(ms), 1)}`).join(' + '),
-        '',
-        `sum ${fmt(commandsMs, 1)} ms; the rest of the upload (HTTP, event, multipart parse, hash) ${fmt(median(sample.uploadMs) - commandsMs, 1)} ms`,
-      );
-    }
-    row(
-      `cost_per_million_builds_usd (${cost.deployed.workflowType})`,
-      `$${fmt(cost.deployed.usdPerMillionBuilds)}`,
-      `<= ${TARGETS.costUsd}`,
-      met(cost.deployed.usdPerMillionBuilds <= TARGETS.costUsd),
-    );
-    row(
-      `  same with ${cost.other.workflowType} workflow`,
-      `$${fmt(cost.other.usdPerMillionBuilds)}`,
-      `<= ${TARGETS.costUsd}`,
-      met(cost.other.usdPerMillionBuilds <= TARGETS.costUsd),
-    );
-    for (const line of cost.deployed.lines) row(`  ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
-    const other = cost.other.lines.filter((line) => line.item.startsWith('Step Functions'));
-    for (const line of other) row(`  (${cost.other.workflowType}) ${line.item}`, `$${fmt(line.usdPerMillionBuilds)}`, '', line.quantity);
-    for (const whatIf of cost.whatIf) {
-      row(
-        `  what-if: ${whatIf.scenario}`,
-        `$${fmt(whatIf.usdPerMillionBuilds)} (${whatIf.polls} polls)`,
-        `<= ${TARGETS.costUsd}`,
-        met(whatIf.usdPerMillionBuilds <= TARGETS.costUsd),
-      );
-    }
-    deployRows(deploys, row);
-    row('api_key_extra_dynamodb_round_trips (bench/api-key-auth.json)', fmt(apiKeyAuth.api_key_extra_dynamodb_round_trips, 3), '<= 1');
-    row(
-      '  api_key_handler_ratio_p50 / p99 (key / token, Status handler)',
-      `${fmt(apiKeyAuth.api_key_handler_ratio_p50, 3)} / ${fmt(apiKeyAuth.api_key_handler_ratio_p99, 3)}`,
     );
 
     const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'target', 'status / notes'][i]!.length));
@@ -712,9 +841,13 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(line(r));
     console.log();
     console.log(
-      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; bundles: ${bundled.options.source}; stack settings: ${stack.source}; prices: ${cost.pricesAsOf}.`,
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; bundles: ${bundled?.options.source ?? 'not run'}; stack settings: ${stack.source}; prices: ${PRICES_AS_OF}.`,
     );
-    console.log(`Wrote bench/results.json and bench/cost.json in ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
+    console.log(
+      PARTIAL
+        ? `Wrote bench/.out/results.partial.json (phases ${[...SELECTED].join(', ')}) in ${((performance.now() - t0) / 1000).toFixed(0)} s; bench/results.json untouched.`
+        : `Wrote bench/results.json, bench/cost.json and the READMEs' figure tables in ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
+    );
   } finally {
     killPhases();
     if (dynamoDbLocal) await dynamoDbLocal.stop();

@@ -1,9 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
 import type { ApiKeyAuthResult } from '../phases/api-key-auth';
-import { PROJECT_ROOT } from './bundle';
-import { killPhases, startPhase } from './ipc';
+import { startPhase } from './ipc';
 import { percentile, round } from './stats';
 
 /** Phase 9's figures, as bench/api-key-auth.json holds them. */
@@ -46,20 +42,5 @@ export async function runApiKeyAuthPhase(endpoint: string, handlerEnvironment = 
     token_handler_p50_ms: round(percentile(token.handlerMs, 50), 3),
     api_key_handler_p50_ms: round(percentile(apiKey.handlerMs, 50), 3),
   };
-  writeFileSync(join(PROJECT_ROOT, 'bench', 'api-key-auth.json'), `${JSON.stringify(figures, null, 2)}\n`);
   return figures;
-}
-
-/** `BENCH_PHASES=api-key-auth npm run bench`: phase 9 alone, on a DynamoDB Local of its own (no synth, no bundling). */
-export async function runApiKeyAuthAlone(log: (message: string) => void): Promise<never> {
-  const dynamoDbLocal = await startDynamoDbLocal();
-  try {
-    log(`phase 9 alone (BENCH_PHASES=api-key-auth), DynamoDB Local on ${dynamoDbLocal.endpoint}`);
-    console.log(JSON.stringify(await runApiKeyAuthPhase(dynamoDbLocal.endpoint), null, 2));
-    log('wrote bench/api-key-auth.json');
-  } finally {
-    killPhases();
-    await dynamoDbLocal.stop();
-  }
-  process.exit(0);
 }

@@ -15,77 +15,53 @@ export interface StackFacts {
   buildWaitSeconds: number;
   /** The create function's environment variables that are plain strings (no CloudFormation tokens). */
   createEnvironment: Record<string, string>;
-  /** Each function's memory and plain-string environment, by entry (`upload-version`, …); empty when synth failed. */
+  /** Each function's memory and plain-string environment, by entry (`upload-version`, …). */
   functions: Record<string, { memoryMb: number; environment: Record<string, string> }>;
 }
 
 /**
  * Synthesizes the real stack (bundling skipped) and reads the functions' memory and
- * architecture, the state machine's type and the wait it is deployed with. Falls back to the
- * constants lib/ exports when the stack cannot be synthesized (it is being edited).
+ * architecture, the state machine's type and the wait it is deployed with. Throws when the
+ * stack cannot be synthesized: the cost of a stack the bench could not read is not known.
  */
 export async function readStackFacts(outDir: string): Promise<StackFacts> {
-  try {
-    const { App } = await import('aws-cdk-lib');
-    const { BuildsStack } = await import('../../lib/builds-stack');
-    const { DEFAULT_SETTINGS } = await import('../../lib/stack-config');
-    const app = new App({ outdir: outDir, context: { 'aws:cdk:bundling-stacks': [] } });
-    new BuildsStack(app, 'BenchCost', { settings: DEFAULT_SETTINGS });
-    const resources = Object.entries(
-      app.synth().getStackByName('BenchCost').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+  const { App } = await import('aws-cdk-lib');
+  const { BuildsStack } = await import('../../lib/builds-stack');
+  const { DEFAULT_SETTINGS } = await import('../../lib/stack-config');
+  const app = new App({ outdir: outDir, context: { 'aws:cdk:bundling-stacks': [] } });
+  new BuildsStack(app, 'BenchCost', { settings: DEFAULT_SETTINGS });
+  const resources = Object.entries(
+    app.synth().getStackByName('BenchCost').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+  );
+  const fn = (id: string) => resources.find(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith(`${id}Function`))?.[1].Properties;
+  const create = fn('CreateBuild');
+  const status = fn('FetchBuildStatus');
+  const machine = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[1].Properties;
+  if (!create || !status || !machine) throw new Error('functions or state machine not found in the template');
+  const waitSeconds = (machine.DefinitionSubstitutions as Record<string, unknown> | undefined)?.BuildWaitSeconds;
+  if (waitSeconds === undefined || !Number.isFinite(Number(waitSeconds))) throw new Error('the state machine has no BuildWaitSeconds substitution');
+  const plainStrings = (properties: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
     );
-    const fn = (id: string) => resources.find(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith(`${id}Function`))?.[1].Properties;
-    const create = fn('CreateBuild');
-    const status = fn('FetchBuildStatus');
-    const machine = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[1].Properties;
-    if (!create || !status || !machine) throw new Error('functions or state machine not found in the template');
-    const plainStrings = (properties: Record<string, unknown>) =>
-      Object.fromEntries(
-        Object.entries(((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>).filter(
-          (entry): entry is [string, string] => typeof entry[1] === 'string',
-        ),
-      );
-    const createEnvironment = plainStrings(create);
-    const functions: StackFacts['functions'] = {};
-    for (const entry of new Set<string>([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])) {
-      const properties = fn(constructIdOf(entry).replace(/Function$/, ''));
-      if (properties) functions[entry] = { memoryMb: Number(properties.MemorySize ?? 128), environment: plainStrings(properties) };
-    }
-    return {
-      source: 'cdk synth of lib/builds-stack.ts with DEFAULT_SETTINGS (bundling skipped)',
-      createMemoryMb: Number(create.MemorySize ?? 128),
-      statusMemoryMb: Number(status.MemorySize ?? 128),
-      architecture: ((create.Architectures as string[] | undefined) ?? ['x86_64']).join(','),
-      stateMachineType: (machine.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
-      buildWaitSeconds: Number((machine.DefinitionSubstitutions as Record<string, unknown> | undefined)?.BuildWaitSeconds ?? DEFAULT_SETTINGS.buildWaitSeconds),
-      createEnvironment,
-      functions,
-    };
-  } catch (error) {
-    const stackModule = (await import('../../lib/builds-stack').catch(() => ({}))) as { FUNCTION_MEMORY_MB?: number };
-    const configModule = (await import('../../lib/stack-config').catch(() => ({}))) as {
-      DEFAULT_SETTINGS?: { buildWaitSeconds: number; rateLimitBuildsPerHour?: number; buildTtlHours?: number; corsAllowedOrigins?: string };
-    };
-    const settings = configModule.DEFAULT_SETTINGS;
-    const memory = stackModule.FUNCTION_MEMORY_MB ?? 256;
-    return {
-      source: `exported constants (synth failed: ${(error as Error).message})`,
-      createMemoryMb: memory,
-      statusMemoryMb: memory,
-      architecture: 'arm64',
-      stateMachineType: 'STANDARD',
-      buildWaitSeconds: settings?.buildWaitSeconds ?? 10,
-      createEnvironment: {
-        POWERTOOLS_SERVICE_NAME: 'twilio-serverless-builds',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...(settings?.buildTtlHours ? { BUILD_TTL_HOURS: String(settings.buildTtlHours) } : {}),
-        ...(settings?.corsAllowedOrigins ? { CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins } : {}),
-        ...(settings?.rateLimitBuildsPerHour !== undefined ? { RATE_LIMIT_BUILDS_PER_HOUR: String(settings.rateLimitBuildsPerHour) } : {}),
-      },
-      functions: {},
-    };
+  const createEnvironment = plainStrings(create);
+  const functions: StackFacts['functions'] = {};
+  for (const entry of new Set<string>([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])) {
+    const properties = fn(constructIdOf(entry).replace(/Function$/, ''));
+    if (properties) functions[entry] = { memoryMb: Number(properties.MemorySize ?? 128), environment: plainStrings(properties) };
   }
+  return {
+    source: 'cdk synth of lib/builds-stack.ts with DEFAULT_SETTINGS (bundling skipped)',
+    createMemoryMb: Number(create.MemorySize ?? 128),
+    statusMemoryMb: Number(status.MemorySize ?? 128),
+    architecture: ((create.Architectures as string[] | undefined) ?? ['x86_64']).join(','),
+    stateMachineType: (machine.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
+    buildWaitSeconds: Number(waitSeconds),
+    createEnvironment,
+    functions,
+  };
 }
 
 interface AslState {
@@ -121,16 +97,20 @@ export interface CostInputs {
   stack: StackFacts;
   createHandlerMs: number;
   statusHandlerMs: number;
-  /** Sizes in bytes of the items read by a create (account, service, versions). */
+  /** Sizes in bytes of the items a create reads (account, service, versions, the hour's build count), one per key it asks for. */
   createReadItemBytes: number[];
+  /** Keys the create's BatchGetItem asked for, per create (measured on the handler's client). */
+  createReadKeys: number;
+  /** Sizes of the items a Status poll reads (account, build at its largest), one per key it asks for. */
+  statusReadItemBytes: number[];
+  statusReadKeys: number;
   buildBytesAtCreate: number;
-  /** The create writes with TransactWriteItems (2 WRU per KB per item), with the hourly counter when it is set. */
+  /** The create wrote with TransactWriteItems (an Idempotency-Key: 2 WRU per KB per item) rather than a PutItem. */
   transactionalCreate: boolean;
+  /** The hour's build count, which the workflow's CountBuild updates. */
   rateCounterBytes: number | undefined;
   buildBytesCompleted: number;
-  serviceBytesBefore: number;
   serviceBytesAfter: number;
-  accountBytes: number;
   /** Extra time the workflow runs beyond its wait (its DynamoDB tasks), for Express duration. */
   workflowTaskMs: number;
   /** Completion lag (p50) beyond the wait, for the poll count. */
@@ -141,148 +121,168 @@ export interface CostInputs {
 export const ASSUMED_POLL_ROUND_TRIP_MS = 100;
 /** @twilio-labs/serverless-api waitForSuccessfulBuild: poll, then sleep 1,000 ms, until completed. */
 export const TOOLKIT_POLL_SLEEP_MS = 1000;
+/** Lambda bills duration per 1 ms: the least any invocation pays. */
+const LAMBDA_MIN_BILLED_MS = 1;
 
-type Line = { item: string; quantity: string; usdPerBuild: number };
+type Line = { item: string; quantity: string; usdPerUnit: number };
 
-export interface Scenario {
-  name: string;
-  /** NONE: no workflow; a build's status is derived at read time from date_created + the wait. */
-  workflow: 'STANDARD' | 'EXPRESS' | 'NONE';
-  transactionalCreate: boolean;
-  /** The hourly counter is written (in the transaction, or by its own UpdateItem without one). */
-  rateCounter: boolean;
-  /** A Status poll reads the service item too (today: account, service, build). */
-  statusReadsService: boolean;
+const usdOf = (lines: Line[]) => lines.reduce((sum, line) => sum + line.usdPerUnit, 0);
+const perMillion = (lines: Line[]) => lines.map(({ usdPerUnit, ...line }) => ({ ...line, usdPerMillion: usdPerUnit * 1e6 }));
+const readUnits = (sizes: number[]) => sizes.reduce((sum, bytes) => sum + eventuallyConsistentReadUnits(bytes), 0);
+
+function apiAndLambda(memoryMb: number, billedMs: number, architecture: string, what: string): Line[] {
+  const gbSeconds = (memoryMb / 1024) * (billedMs / 1000);
+  return [
+    { item: 'API Gateway HTTP API request', quantity: '1', usdPerUnit: PRICES.httpApiPerRequest },
+    { item: 'Lambda request', quantity: '1', usdPerUnit: PRICES.lambdaPerRequest },
+    {
+      item: `Lambda duration (${architecture})`,
+      quantity: `${what} ${billedMs} ms @ ${memoryMb} MB = ${gbSeconds.toFixed(6)} GB-s`,
+      usdPerUnit: gbSeconds * PRICES.lambdaArmPerGbSecond,
+    },
+  ];
 }
 
-/** The cost of one build (create, Status polls until completed, the workflow) in one scenario. */
-function costOfBuild(inputs: CostInputs, scenario: Scenario) {
+/** The crash-safe start: the EventBridge Pipe's request for the build's stream record, and its read of the stream. */
+const pipeStart = (): Line[] => [
+  { item: 'EventBridge Pipes request (the build’s INSERT record, after filtering)', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
+  { item: 'DynamoDB Streams read (GetRecords returning the record)', quantity: '1 read request unit', usdPerUnit: PRICES.dynamoDbStreamsPerReadRequestUnit },
+];
+
+function expressExecution(waitMs: number, taskMs: number): Line[] {
+  const increment = PRICES.stepFunctionsExpressBillingIncrementMs;
+  const billedMs = Math.ceil((waitMs + taskMs) / increment) * increment;
+  const gbSeconds = (PRICES.stepFunctionsExpressMinimumMb / 1024) * (billedMs / 1000);
+  return [
+    { item: 'Step Functions Express request', quantity: '1', usdPerUnit: PRICES.stepFunctionsExpressPerRequest },
+    {
+      item: 'Step Functions Express duration',
+      quantity: `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${PRICES.stepFunctionsExpressMinimumMb} MB = ${gbSeconds.toFixed(4)} GB-s`,
+      usdPerUnit: gbSeconds * PRICES.stepFunctionsExpressPerGbSecond,
+    },
+  ];
+}
+
+/** One build as deployed: the create, its start from the stream, the workflow's writes and execution; no client polls. */
+function deployedBuild(inputs: CostInputs, workflow: 'STANDARD' | 'EXPRESS') {
   const { stack } = inputs;
-  const type = scenario.workflow;
-  const waitMs = stack.buildWaitSeconds * 1000;
-  const polls = Math.ceil((waitMs + inputs.completionLagMs) / (TOOLKIT_POLL_SLEEP_MS + ASSUMED_POLL_ROUND_TRIP_MS)) + 1;
-  const requests = 1 + polls;
-  const lines: Line[] = [];
+  if (inputs.createReadItemBytes.length !== inputs.createReadKeys) {
+    throw new Error(`the create read ${inputs.createReadKeys} keys per request; the cost model was given ${inputs.createReadItemBytes.length} item sizes`);
+  }
+  const lines = apiAndLambda(stack.createMemoryMb, Math.ceil(inputs.createHandlerMs), stack.architecture, 'create (measured p50)');
+  const rru = readUnits(inputs.createReadItemBytes);
   lines.push({
-    item: 'API Gateway HTTP API requests',
-    quantity: `${requests} (1 create + ${polls} Status polls)`,
-    usdPerBuild: requests * PRICES.httpApiPerRequest,
+    item: 'DynamoDB reads (the create’s BatchGetItem, eventually consistent)',
+    quantity: `${rru} RRU (${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B)`,
+    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
   });
-  lines.push({ item: 'Lambda requests', quantity: `${requests}`, usdPerBuild: requests * PRICES.lambdaPerRequest });
-  const gbSeconds =
-    (stack.createMemoryMb / 1024) * (Math.ceil(inputs.createHandlerMs) / 1000) +
-    polls * (stack.statusMemoryMb / 1024) * (Math.ceil(inputs.statusHandlerMs) / 1000);
-  lines.push({
-    item: `Lambda duration (${stack.architecture})`,
-    quantity: `${gbSeconds.toFixed(5)} GB-s (create ${Math.ceil(inputs.createHandlerMs)} ms @ ${stack.createMemoryMb} MB, Status ${Math.ceil(inputs.statusHandlerMs)} ms @ ${stack.statusMemoryMb} MB)`,
-    usdPerBuild: gbSeconds * PRICES.lambdaArmPerGbSecond,
-  });
-  const createRru = inputs.createReadItemBytes.reduce((sum, bytes) => sum + eventuallyConsistentReadUnits(bytes), 0);
-  const pollRru =
-    eventuallyConsistentReadUnits(inputs.accountBytes) +
-    (scenario.statusReadsService ? eventuallyConsistentReadUnits(Math.max(inputs.serviceBytesBefore, inputs.serviceBytesAfter)) : 0) +
-    eventuallyConsistentReadUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
-  const counterRead =
-    scenario.rateCounter && !scenario.transactionalCreate && inputs.rateCounterBytes !== undefined ? eventuallyConsistentReadUnits(inputs.rateCounterBytes) : 0;
-  const rru = createRru + counterRead + polls * pollRru;
-  lines.push({
-    item: 'DynamoDB reads (BatchGetItem, eventually consistent)',
-    quantity: `${rru} RRU (create ${createRru + counterRead}: ${inputs.createReadItemBytes.length + (counterRead ? 1 : 0)} items; ${polls} polls × ${pollRru}: account, ${scenario.statusReadsService ? 'service, ' : ''}build)`,
-    usdPerBuild: rru * PRICES.dynamoDbPerReadRequestUnit,
-  });
-  const counterWru = scenario.rateCounter && inputs.rateCounterBytes !== undefined ? writeUnits(inputs.rateCounterBytes) : 0;
   const buildWru = writeUnits(inputs.buildBytesAtCreate);
-  const putWru = scenario.transactionalCreate ? 2 * (buildWru + counterWru) : buildWru + counterWru;
-  const putText = scenario.transactionalCreate
-    ? `TransactWriteItems 2 × (build ${inputs.buildBytesAtCreate} B → ${buildWru}${counterWru ? ` + counter ${inputs.rateCounterBytes} B → ${counterWru}` : ''}) = ${putWru}`
-    : `PutItem ${inputs.buildBytesAtCreate} B → ${buildWru}${counterWru ? ` + counter UpdateItem → ${counterWru}` : ''}`;
-  const completeWru = type === 'NONE' ? 0 : writeUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
-  const serviceWru = type === 'NONE' ? 0 : writeUnits(Math.max(inputs.serviceBytesBefore, inputs.serviceBytesAfter));
-  const wru = putWru + completeWru + serviceWru;
+  const putWru = inputs.transactionalCreate ? 2 * buildWru : buildWru;
+  const counterWru = inputs.rateCounterBytes === undefined ? 0 : writeUnits(inputs.rateCounterBytes);
+  const completeWru = writeUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
+  const serviceWru = writeUnits(inputs.serviceBytesAfter);
+  const wru = putWru + counterWru + completeWru + serviceWru;
   lines.push({
     item: 'DynamoDB writes',
-    quantity: `${wru} WRU (${putText}${type === 'NONE' ? '; no workflow writes' : `; CompleteBuild ${inputs.buildBytesCompleted} B → ${completeWru}; service ${inputs.serviceBytesAfter} B → ${serviceWru}`})`,
-    usdPerBuild: wru * PRICES.dynamoDbPerWriteRequestUnit,
+    quantity: `${wru} WRU (${inputs.transactionalCreate ? 'TransactWriteItems' : 'PutItem'} of the build ${inputs.buildBytesAtCreate} B → ${putWru}; CountBuild UpdateItem ${inputs.rateCounterBytes ?? 0} B → ${counterWru}; CompleteBuild UpdateItem ${inputs.buildBytesCompleted} B → ${completeWru}; the service's last completed runtime ${inputs.serviceBytesAfter} B → ${serviceWru})`,
+    usdPerUnit: wru * PRICES.dynamoDbPerWriteRequestUnit,
   });
+  lines.push(...pipeStart());
   const states = happyPathStates();
-  if (type === 'STANDARD') {
+  if (workflow === 'STANDARD') {
     lines.push({
       item: 'Step Functions Standard state transitions',
       quantity: `${states.length} (${states.join(' → ')})`,
-      usdPerBuild: states.length * PRICES.stepFunctionsStandardPerTransition,
+      usdPerUnit: states.length * PRICES.stepFunctionsStandardPerTransition,
     });
-  } else if (type === 'EXPRESS') {
-    const increment = PRICES.stepFunctionsExpressBillingIncrementMs;
-    const billedMs = Math.ceil((waitMs + inputs.workflowTaskMs) / increment) * increment;
-    const gbSecondsExpress = (PRICES.stepFunctionsExpressMinimumMb / 1024) * (billedMs / 1000);
-    lines.push({ item: 'Step Functions Express requests', quantity: '1', usdPerBuild: PRICES.stepFunctionsExpressPerRequest });
-    lines.push({
-      item: 'Step Functions Express duration',
-      quantity: `${billedMs} ms × ${PRICES.stepFunctionsExpressMinimumMb} MB = ${gbSecondsExpress.toFixed(4)} GB-s`,
-      usdPerBuild: gbSecondsExpress * PRICES.stepFunctionsExpressPerGbSecond,
-    });
+  } else {
+    lines.push(...expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs));
   }
-  const usdPerBuild = lines.reduce((sum, line) => sum + line.usdPerBuild, 0);
+  return { workflowType: workflow, usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
+}
+
+/**
+ * The least any implementation of this design pays per build: one API request, one Lambda
+ * invocation at the minimum billed duration, the reads of exactly the items a create needs, one
+ * write of a build that fits in 1 KB and one completing update, the crash-safe start (the pipe's
+ * request and its stream read), one Express execution of exactly the configured wait at 64 MB.
+ */
+function floorBuild(inputs: CostInputs) {
+  const { stack } = inputs;
+  const lines = apiAndLambda(stack.createMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed');
+  const rru = readUnits(inputs.createReadItemBytes);
+  lines.push({
+    item: 'DynamoDB reads of the items a create needs (eventually consistent)',
+    quantity: `${rru} RRU (${inputs.createReadItemBytes.length} items under 4 KB)`,
+    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
+  });
+  lines.push({
+    item: 'DynamoDB writes',
+    quantity: '2 WRU (the build ≤ 1 KB → 1; its completing update → 1)',
+    usdPerUnit: 2 * PRICES.dynamoDbPerWriteRequestUnit,
+  });
+  lines.push(...pipeStart());
+  lines.push(...expressExecution(stack.buildWaitSeconds * 1000, 0));
+  return { usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
+}
+
+/** One Status poll as deployed, and its floor: one API request, one Lambda invocation at the minimum billed duration, one eventually consistent read. */
+function statusPoll(inputs: CostInputs) {
+  if (inputs.statusReadItemBytes.length !== inputs.statusReadKeys) {
+    throw new Error(`Status read ${inputs.statusReadKeys} keys per request; the cost model was given ${inputs.statusReadItemBytes.length} item sizes`);
+  }
+  const { stack } = inputs;
+  const lines = apiAndLambda(stack.statusMemoryMb, Math.ceil(inputs.statusHandlerMs), stack.architecture, 'Status (measured p50)');
+  const rru = readUnits(inputs.statusReadItemBytes);
+  lines.push({
+    item: 'DynamoDB reads (Status’s BatchGetItem, eventually consistent)',
+    quantity: `${rru} RRU (${inputs.statusReadKeys} items: ${inputs.statusReadItemBytes.join(', ')} B)`,
+    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
+  });
+  const floorLines = apiAndLambda(stack.statusMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed');
+  floorLines.push({ item: 'DynamoDB read (one item, eventually consistent)', quantity: '0.5 RRU', usdPerUnit: 0.5 * PRICES.dynamoDbPerReadRequestUnit });
   return {
-    scenario: scenario.name,
-    workflowType: type,
-    usdPerMillionBuilds: usdPerBuild * 1e6,
-    lines: lines.map((line) => ({ ...line, usdPerMillionBuilds: line.usdPerBuild * 1e6 })),
-    polls,
+    usdPerMillionPolls: usdOf(lines) * 1e6,
+    lines: perMillion(lines),
+    floor: { usdPerMillionPolls: usdOf(floorLines) * 1e6, lines: perMillion(floorLines) },
   };
 }
 
+/** Status polls a deploy tool makes through one build: it polls, sleeps 1 s and repeats until `completed`. */
+export function pollsPerBuild(buildWaitSeconds: number, completionLagMs: number): number {
+  return Math.ceil((buildWaitSeconds * 1000 + completionLagMs) / (TOOLKIT_POLL_SLEEP_MS + ASSUMED_POLL_ROUND_TRIP_MS)) + 1;
+}
+
+/** The cost model: a build as deployed and its floor, a Status poll and its floor, and the other workflow type for the record. */
 export function computeCost(inputs: CostInputs) {
-  const rateCounter = inputs.rateCounterBytes !== undefined;
-  const base: Scenario = {
-    name: `as deployed (${inputs.stack.stateMachineType})`,
-    workflow: inputs.stack.stateMachineType,
-    transactionalCreate: inputs.transactionalCreate,
-    rateCounter,
-    statusReadsService: true,
-  };
-  const otherType = inputs.stack.stateMachineType === 'STANDARD' ? 'EXPRESS' : 'STANDARD';
-  const deployed = costOfBuild(inputs, base);
-  const other = costOfBuild(inputs, { ...base, name: `${otherType} workflow instead`, workflow: otherType });
-  // What-ifs, each on top of the previous one.
-  const noWorkflow: Scenario = { ...base, name: 'no workflow: status derived at read time (date_created + wait)', workflow: 'NONE' };
-  const noTransaction: Scenario = {
-    ...noWorkflow,
-    name: '+ no transaction: PutItem, counter read in the BatchGetItem and updated on its own',
-    transactionalCreate: false,
-  };
-  const leanStatus: Scenario = { ...noTransaction, name: '+ Status reads account + build only (the build names its service)', statusReadsService: false };
-  const whatIf = [noWorkflow, noTransaction, leanStatus].map((scenario) => {
-    const result = costOfBuild(inputs, scenario);
-    return { scenario: scenario.name, usdPerMillionBuilds: result.usdPerMillionBuilds, polls: result.polls, lines: result.lines };
-  });
-  // Sensitivity: Status polls follow the wait (one a second), and each costs an API Gateway and a
-  // Lambda request; the deployed workflow at a 2 s wait, and the leanest variant at a 2 s wait.
-  for (const scenario of [base, leanStatus]) {
-    const shortWait = { ...inputs, stack: { ...inputs.stack, buildWaitSeconds: 2 } };
-    const result = costOfBuild(shortWait, scenario);
-    whatIf.push({
-      scenario: `${scenario === base ? 'as deployed' : 'leanest above'}, buildWaitSeconds 2 instead of ${inputs.stack.buildWaitSeconds}`,
-      usdPerMillionBuilds: result.usdPerMillionBuilds,
-      polls: result.polls,
-      lines: result.lines,
-    });
-  }
+  const { stack } = inputs;
+  const deployed = deployedBuild(inputs, stack.stateMachineType);
+  const floor = floorBuild(inputs);
+  const poll = statusPoll(inputs);
+  const polls = pollsPerBuild(stack.buildWaitSeconds, inputs.completionLagMs);
+  const other = deployedBuild(inputs, stack.stateMachineType === 'STANDARD' ? 'EXPRESS' : 'STANDARD');
   return {
     region: REGION,
     pricesAsOf: PRICES_AS_OF,
     prices: PRICES,
-    stack: inputs.stack,
+    stack,
     assumptions: {
-      statusPollsPerBuild: `${deployed.polls}: @twilio-labs/serverless-api polls Status, sleeps ${TOOLKIT_POLL_SLEEP_MS} ms, repeats until completed; wait ${inputs.stack.buildWaitSeconds} s + measured completion lag ${Math.round(inputs.completionLagMs)} ms, ${ASSUMED_POLL_ROUND_TRIP_MS} ms assumed per poll round trip`,
       handlerDurations: `in-process p50 against DynamoDB Local on this machine: create ${inputs.createHandlerMs.toFixed(2)} ms, Status ${inputs.statusHandlerMs.toFixed(2)} ms, billed rounded up to 1 ms`,
       happyPathStates: happyPathStates(),
-      itemSizes: 'measured from the items in DynamoDB Local, DynamoDB size rules; BatchGetItem items rounded up to 4 KB each, eventually consistent',
+      itemSizes:
+        'measured from the items in DynamoDB Local, DynamoDB size rules; BatchGetItem items rounded up to 4 KB each, eventually consistent; writes per 1 KB',
+      statusPollsPerBuild: `${polls}: @twilio-labs/serverless-api polls Status, sleeps ${TOOLKIT_POLL_SLEEP_MS} ms, repeats until completed; wait ${stack.buildWaitSeconds} s + measured completion lag ${Math.round(inputs.completionLagMs)} ms, ${ASSUMED_POLL_ROUND_TRIP_MS} ms assumed per poll round trip`,
+      pipePolling:
+        'the pipe also polls each stream shard about 4 times a second whether or not there are records; those GetRecords calls are stream read request units billed per shard-hour of the table, not per build (about $2 a shard a month at the price above), and are left out',
       notIncluded:
         'CloudWatch Logs ingestion ($0.50/GB: Lambda START/END/REPORT lines, API access logs, Step Functions logs at level ALL), X-Ray traces (active tracing, sampled), KMS (AWS managed key, DynamoDB caches data keys), DynamoDB storage (items expire after 24 h) and PITR, data transfer, free tiers',
     },
     deployed,
+    floor,
+    ratio: deployed.usdPerMillionBuilds / floor.usdPerMillionBuilds,
+    statusPoll: poll,
+    /** For the record: a build with the Status polls a deploy tool makes through the wait. */
+    withPolls: { polls, usdPerMillionBuilds: deployed.usdPerMillionBuilds + polls * poll.usdPerMillionPolls },
     other,
-    whatIf,
   };
 }

@@ -6,6 +6,8 @@ export interface RequestCounter {
   commands: Map<string, number>;
   /** HTTP attempts (retries included): the deserialize step runs once per attempt. */
   attempts: number;
+  /** Keys asked for in BatchGetItem commands (the items a request reads). */
+  batchGetKeys: number;
   enabled: boolean;
   reset(): void;
   total(): number;
@@ -20,10 +22,12 @@ export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
   const counter: RequestCounter = {
     commands: new Map(),
     attempts: 0,
+    batchGetKeys: 0,
     enabled: true,
     reset() {
       counter.commands.clear();
       counter.attempts = 0;
+      counter.batchGetKeys = 0;
     },
     total: () => [...counter.commands.values()].reduce((sum, n) => sum + n, 0),
   };
@@ -32,6 +36,8 @@ export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
       if (counter.enabled) {
         const name = String(context.commandName ?? 'unknown');
         counter.commands.set(name, (counter.commands.get(name) ?? 0) + 1);
+        const requestItems = (args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> }).RequestItems;
+        if (name.startsWith('BatchGet')) for (const table of Object.values(requestItems ?? {})) counter.batchGetKeys += table.Keys?.length ?? 0;
       }
       return next(args);
     },

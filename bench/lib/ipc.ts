@@ -9,7 +9,7 @@ export interface Message {
 /** A bench phase running in its own Node process (each local stack needs its own process). */
 export interface PhaseProcess {
   child: ChildProcess;
-  /** The next message of this type (queued if it already arrived). */
+  /** The next message of this type (queued if it already arrived); rejects after `timeoutMs` (PHASE_TIMEOUT_MS). */
   next<T>(type: string, timeoutMs?: number): Promise<T>;
   send(type: string, data?: unknown): void;
   /** Asks the phase to stop, then kills it if it has not exited within 10 s. */
@@ -17,6 +17,9 @@ export interface PhaseProcess {
 }
 
 const live = new Set<ChildProcess>();
+
+/** How long the orchestrator waits for each message of a phase (BENCH_PHASE_TIMEOUT_SECONDS, default 240 s). */
+export const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PHASE_TIMEOUT_SECONDS ?? 240) * 1000;
 
 /** Kills every phase process still running (only the ones this bench started, by pid). */
 export function killPhases(): void {
@@ -64,7 +67,7 @@ export function startPhase(name: string, env: Record<string, string>): PhaseProc
   });
   return {
     child,
-    next<T>(type: string, timeoutMs = 240_000): Promise<T> {
+    next<T>(type: string, timeoutMs = PHASE_TIMEOUT_MS): Promise<T> {
       const index = queue.findIndex((message) => message.type === type);
       if (index >= 0) return Promise.resolve(queue.splice(index, 1)[0]!.data as T);
       if (exited) return Promise.reject(exited);

@@ -1,3 +1,5 @@
+import { hourOf } from '../../lambda/domain/guards';
+import { type ItemKey, keys } from '../../lambda/store/keys';
 import type { Seed } from '../../local/seed';
 import { toolkitMultipart } from './multipart';
 
@@ -56,3 +58,18 @@ export const CREATE_FORM = (() => {
   form.append('Runtime', 'node22');
   return form.toString();
 })();
+
+/**
+ * The keys the create handler's one BatchGetItem reads for CREATE_FORM with the deployed
+ * builds-per-hour limit: seven — the account, the service, the two function and the two asset
+ * versions, the account's build count of the hour. The floors read exactly these.
+ */
+export function createContextKeys(now: Date): ItemKey[] {
+  return [
+    keys.account(ACCOUNT.sid),
+    keys.service(ACCOUNT.sid, SERVICE),
+    ...FUNCTION_VERSIONS.map((sid) => keys.functionVersion(SERVICE, sid)),
+    ...ASSET_VERSIONS.map((sid) => keys.assetVersion(SERVICE, sid)),
+    keys.rateWindow(ACCOUNT.sid, hourOf(now)),
+  ];
+}

@@ -27,6 +27,8 @@ export interface LagResult {
   httpLagMs: number[];
   /** Server side: the workflow's CompleteBuild UpdateItem answered − StartExecution − wait. */
   flipLagMs: number[];
+  /** Per execution: its start to its end, minus the wait (ms). */
+  executionBeyondWaitMs: number[];
   earlyCompletions: number;
   failed: number;
   sizes: { build_completed: number; service_after_workflow: number };
@@ -48,8 +50,13 @@ async function main(): Promise<void> {
   const executionStart = new Map<string, number>();
   const executions = stack.stepFunctions.executions;
   const set = executions.set.bind(executions);
+  // Each execution's whole duration beyond the wait (its tasks and the runner's steps): what an
+  // Express execution is billed for beyond the wait.
+  const beyondWaitMs: number[] = [];
   executions.set = (name, record) => {
-    executionStart.set(name, performance.now());
+    const started = performance.now();
+    executionStart.set(name, started);
+    void record.done.then(() => beyondWaitMs.push(performance.now() - started - waitMs));
     return set(name, record);
   };
   const flipped = new Map<string, number>();
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: 3 }, one));
   httpLagMs.length = 0;
   flipLagMs.length = 0;
+  beyondWaitMs.length = 0;
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -130,6 +138,7 @@ async function main(): Promise<void> {
     pollMs: POLL_MS,
     httpLagMs,
     flipLagMs,
+    executionBeyondWaitMs: beyondWaitMs,
     earlyCompletions,
     failed,
     sizes: {

@@ -24,7 +24,7 @@ import { countDynamoDbRequests, countHttpRequestsTo } from '../lib/count';
 import { apiEvent } from '../lib/events';
 import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
 import { itemSize } from '../lib/item-size';
-import { ACCOUNT, ASSET_VERSIONS, BUILDS_PATH, benchSeed, CREATE_FORM, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
+import { ACCOUNT, ASSET_VERSIONS, BUILDS_PATH, benchSeed, CREATE_FORM, createContextKeys, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
 
 const ITERATIONS = Number(process.env.BENCH_OVERHEAD_ITERATIONS ?? 1000);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 200);
@@ -41,6 +41,9 @@ export interface OverheadResult {
   dynamoDbAttempts: number;
   startExecutionRequests: number;
   statusDynamoDbCommands: Record<string, number>;
+  /** Keys the create's and the Status handler's BatchGetItems asked for, per request. */
+  createReadKeys: number;
+  statusReadKeys: number;
   sizes: Record<string, number>;
   /** The create's write is a TransactWriteItems (2 WRU per KB per item) rather than a PutItem. */
   transactionalWrite: boolean;
@@ -78,14 +81,7 @@ async function main(): Promise<void> {
   const bareDynamoDb = new DynamoDBClient({ endpoint, region });
   const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
 
-  const contextKeys: ItemKey[] = [
-    keys.account(ACCOUNT.sid),
-    keys.service(ACCOUNT.sid, SERVICE),
-    ...FUNCTION_VERSIONS.map((sid) => keys.functionVersion(SERVICE, sid)),
-    ...ASSET_VERSIONS.map((sid) => keys.assetVersion(SERVICE, sid)),
-    // The hour's build count: the deployed create reads it for the builds-per-hour limit.
-    keys.rateWindow(ACCOUNT.sid, hourOf(new Date())),
-  ];
+  const contextKeys = createContextKeys(new Date());
 
   let lastBuildSid = '';
   async function viaHandler(): Promise<number> {
@@ -148,11 +144,15 @@ async function main(): Promise<void> {
   const bareMs = sides[1]!.samples;
   const dynamoDbCommands = Object.fromEntries(counter.commands);
   const dynamoDbAttempts = counter.attempts;
+  const createReadKeys = counter.batchGetKeys / ITERATIONS;
+  // The floors (here and in phases/http-floor.ts) read createContextKeys: they must be the create's.
+  if (createReadKeys !== contextKeys.length) throw new Error(`the create read ${createReadKeys} keys per request, the floors read ${contextKeys.length}`);
   const startExecutionRequests = startExecutions.count;
 
   // The Status route (what deploy tools poll), for the cost model: handler vs its bare BatchGetItem.
   const statusPath = `${BUILDS_PATH}/${lastBuildSid}/Status`;
-  const statusKeys = [keys.account(ACCOUNT.sid), keys.service(ACCOUNT.sid, SERVICE), keys.build(SERVICE, lastBuildSid)];
+  // The Status floor: a BatchGetItem of what Status needs, the account (credentials) and the build.
+  const statusKeys = [keys.account(ACCOUNT.sid), keys.build(SERVICE, lastBuildSid)];
   const statusHandlerMs: number[] = [];
   const statusBareMs: number[] = [];
   counter.reset();
@@ -174,6 +174,7 @@ async function main(): Promise<void> {
     }
   }
   const statusDynamoDbCommands = Object.fromEntries([...counter.commands].map(([name, n]) => [name, n / STATUS_ITERATIONS]));
+  const statusReadKeys = counter.batchGetKeys / STATUS_ITERATIONS;
 
   // Item sizes, from the items as DynamoDB Local stores them.
   const sizeOf = async (key: ItemKey): Promise<number> => {
@@ -214,6 +215,8 @@ async function main(): Promise<void> {
     dynamoDbAttempts,
     startExecutionRequests,
     statusDynamoDbCommands,
+    createReadKeys,
+    statusReadKeys,
     sizes,
     transactionalWrite: transactional,
     buildItemAttributes: Object.keys(template).length,

@@ -1,18 +1,22 @@
 /**
- * Phase 4 (the baseline side): a minimal node:http server that only does the bare conditional
- * PutItem of a build-sized item (the item the stack's handler wrote) and answers 201 with it.
+ * Phase 4 (the baseline side, for the record): a minimal node:http server that only does the bare
+ * conditional PutItem of a build-sized item (the item the stack's handler wrote) and answers 201
+ * with it, into a table of its own (created like the stack's, stream included, but no poller reads
+ * it and no workflow runs), so that the stack's and the floor's tables get the same writes.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../../local/table';
 import { dynamoDbEndpoint, fail, onRequest, report } from '../lib/ipc';
 
 async function main(): Promise<void> {
-  const tableName = process.env.BENCH_TABLE!;
+  const tableName = `bench-baseline-${randomUUID()}`;
   const template = JSON.parse(process.env.BENCH_ITEM_TEMPLATE!) as Record<string, unknown>;
   const client = new DynamoDBClient({ endpoint: dynamoDbEndpoint(), region: process.env.AWS_REGION ?? 'us-east-1' });
+  await ensureTable(client, tableName);
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
   let failures = 0;

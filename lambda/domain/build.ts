@@ -1,4 +1,4 @@
-import type { AssetVersionItem, BuildItem, Dependency, FunctionVersionItem } from '../store/items';
+import type { AssetVersionItem, BuildItem, BuildVersionEntry, Dependency, FunctionVersionItem } from '../store/items';
 import { InvalidInput } from './errors';
 import { type Runtime, resolveRuntime } from './runtime';
 import { newBuildSid } from './sid';
@@ -17,31 +17,12 @@ export interface NewBuildInput {
 }
 
 /** What a build keeps of a version: what its rendering shows, nothing about the content. */
-const functionVersionSnapshot = ({
-  sid,
-  account_sid,
-  service_sid,
-  function_sid,
-  path,
-  visibility,
-  date_created,
-}: FunctionVersionItem): FunctionVersionItem => ({
-  sid,
-  account_sid,
-  service_sid,
-  function_sid,
-  path,
-  visibility,
-  date_created,
-});
-const assetVersionSnapshot = ({ sid, account_sid, service_sid, asset_sid, path, visibility, date_created }: AssetVersionItem): AssetVersionItem => ({
-  sid,
-  account_sid,
-  service_sid,
-  asset_sid,
-  path,
-  visibility,
-  date_created,
+const versionEntry = (sid: string, ownerSid: string, version: { path: string; visibility: string; date_created: string }): BuildVersionEntry => ({
+  s: sid,
+  o: ownerSid,
+  p: version.path,
+  v: version.visibility,
+  d: version.date_created,
 });
 
 /** The item of a build that has just been asked for: status `building`, expiring after the TTL. */
@@ -54,8 +35,8 @@ export function newBuild(input: NewBuildInput): BuildItem {
     status: 'building',
     runtime: resolveRuntime(input.requestedRuntime, input.lastCompletedRuntime),
     dependencies: input.dependencies,
-    function_versions: input.functionVersions.map(functionVersionSnapshot),
-    asset_versions: input.assetVersions.map(assetVersionSnapshot),
+    function_versions: input.functionVersions.map((version) => versionEntry(version.sid, version.function_sid, version)),
+    asset_versions: input.assetVersions.map((version) => versionEntry(version.sid, version.asset_sid, version)),
     date_created: created,
     date_updated: created,
     expires_at: Math.floor(input.now.getTime() / 1000) + input.ttlSeconds,

@@ -52,6 +52,21 @@ export function authorizeBuild(credentials: Credentials, found: RequestContext, 
   return found.build;
 }
 
+/** What a Status request reads: the account and the build, not the service (the build names its account). */
+export const loadAccountAndBuild = (accountSid: string, serviceSid: string, buildSid: string | undefined): Promise<RequestContext> =>
+  tableStore.loadContext({ accountSid, serviceSid, buildSid, withoutService: true });
+
+/**
+ * 401 unless the credentials are the account's; then 404 unless the build exists under that
+ * service and is this account's. For a context read by `loadAccountAndBuild`: the build's key is under
+ * its service and the build names its account, so the service item is not needed.
+ */
+export function authorizeOwnBuild(credentials: Credentials, found: RequestContext, path: string): BuildItem {
+  authenticate(credentials, found.account);
+  if (!found.build || found.build.account_sid !== credentials.accountSid) throw notFound(path);
+  return found.build;
+}
+
 /** The parsed input, or 400 / 20001 with the first problem's message (each names its parameter). */
 export function parsedOrThrow<T>(result: { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } }): T {
   if (result.success) return result.data;

@@ -4,7 +4,7 @@ import { renderBuildStatus } from '../http/render';
 import { withTransientRetries } from '../http/retry';
 import { baseUrlOf } from '../http/urls';
 import { tableStore } from '../store';
-import { authorizeBuild, buildPath } from './access';
+import { authorizeOwnBuild, buildPath, loadAccountAndBuild } from './access';
 
 /**
  * How long Status retries a transient DynamoDB failure before it answers 503. Deploy tools poll
@@ -16,10 +16,10 @@ export const STATUS_RETRY_BUDGET_MS = 8_000;
 /** GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status (FetchBuildStatus). */
 export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
-  const found = await withTransientRetries(() => tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid, buildSid }), {
+  const found = await withTransientRetries(() => loadAccountAndBuild(context.credentials.accountSid, serviceSid, buildSid), {
     budgetMs: STATUS_RETRY_BUDGET_MS,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
-  const build = authorizeBuild(context.credentials, found, event.rawPath);
+  const build = authorizeOwnBuild(context.credentials, found, event.rawPath);
   return json(200, renderBuildStatus(build, baseUrlOf(event, config.publicBaseUrl)));
 });

@@ -1,3 +1,4 @@
+import { buildVersionEntry } from '../domain/build-version';
 import { encodePageToken, type Page, type PageCursor } from '../domain/paging';
 import type {
   AssetVersionItem,
@@ -7,6 +8,7 @@ import type {
   FunctionItem,
   FunctionVersionItem,
   ServiceItem,
+  StoredBuildVersion,
   VariableItem,
 } from '../store/items';
 import { pageUrl, paths } from './urls';
@@ -154,14 +156,18 @@ export function renderDeployment(deployment: DeploymentItem, base: string) {
 }
 
 /** A build's view of a version: Twilio shows the visibility in capitals there. */
-const renderBuildVersion = ({ sid, account_sid, service_sid, path, visibility, date_created }: FunctionVersionItem | AssetVersionItem) => ({
-  sid,
-  account_sid,
-  service_sid,
-  path,
-  visibility: visibility.toUpperCase(),
-  date_created: twilioDate(date_created),
-});
+function renderBuildVersion(build: BuildItem, stored: StoredBuildVersion, ownerKey: 'function_sid' | 'asset_sid') {
+  const entry = buildVersionEntry(stored);
+  return {
+    sid: entry.s,
+    account_sid: build.account_sid,
+    service_sid: build.service_sid,
+    path: entry.p,
+    visibility: entry.v.toUpperCase(),
+    date_created: twilioDate(entry.d),
+    [ownerKey]: entry.o,
+  };
+}
 
 /** The Build resource as Twilio's API renders it. */
 export function renderBuild(build: BuildItem, base: string) {
@@ -172,8 +178,8 @@ export function renderBuild(build: BuildItem, base: string) {
     status: build.status,
     runtime: build.runtime,
     dependencies: build.dependencies,
-    function_versions: build.function_versions.map((version) => ({ ...renderBuildVersion(version), function_sid: version.function_sid })),
-    asset_versions: build.asset_versions.map((version) => ({ ...renderBuildVersion(version), asset_sid: version.asset_sid })),
+    function_versions: build.function_versions.map((version) => renderBuildVersion(build, version, 'function_sid')),
+    asset_versions: build.asset_versions.map((version) => renderBuildVersion(build, version, 'asset_sid')),
     date_created: twilioDate(build.date_created),
     date_updated: twilioDate(build.date_updated),
     url: `${base}${paths.build(build.service_sid, build.sid)}`,

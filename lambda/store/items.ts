@@ -89,6 +89,36 @@ export interface Dependency {
   version: string;
 }
 
+/**
+ * A build's record of one version: only what the build's rendering shows, in one-letter names, so
+ * that a typical build item stays under 1 KB (one write unit to create it, one to complete it).
+ * The account and service SIDs are the build's own.
+ */
+export interface BuildVersionEntry {
+  /** The version's SID. */
+  s: string;
+  /** The SID of its function or asset (the owner). */
+  o: string;
+  /** Its path. */
+  p: string;
+  /** Its visibility, as stored on the version. */
+  v: string;
+  /** Its date_created. */
+  d: string;
+}
+
+/** How builds written before 2026-12-02 record a version: a copy of the version item's rendered fields. */
+export interface LegacyBuildVersion {
+  sid: string;
+  function_sid?: string;
+  asset_sid?: string;
+  path: string;
+  visibility: string;
+  date_created: string;
+}
+
+export type StoredBuildVersion = BuildVersionEntry | LegacyBuildVersion;
+
 export interface BuildItem {
   sid: string;
   account_sid: string;
@@ -96,8 +126,8 @@ export interface BuildItem {
   status: BuildStatus;
   runtime: Runtime;
   dependencies: Dependency[];
-  function_versions: FunctionVersionItem[];
-  asset_versions: AssetVersionItem[];
+  function_versions: StoredBuildVersion[];
+  asset_versions: StoredBuildVersion[];
   date_created: string;
   date_updated: string;
   expires_at: number;

@@ -39,6 +39,11 @@ const UNPROCESSED_RETRIES = 5;
 export interface ContextQuery {
   accountSid: string;
   serviceSid?: string;
+  /**
+   * Key the service's children by `serviceSid` without reading the service item itself: for a
+   * route whose child item names its account (a build), so that ownership is checked on it.
+   */
+  withoutService?: boolean;
   buildSid?: string;
   environmentSid?: string;
   /** A variable or deployment of `environmentSid`. */
@@ -166,7 +171,7 @@ export class TableStore {
     const wanted = new Map<string, ItemKey>();
     const add = (key: ItemKey) => wanted.set(keyId(key), key);
     add(keys.account(accountSid));
-    if (serviceSid) add(keys.service(accountSid, serviceSid));
+    if (serviceSid && !query.withoutService) add(keys.service(accountSid, serviceSid));
     if (buildSid) add(keys.build(serviceSid, buildSid));
     if (environmentSid) add(keys.environment(serviceSid, environmentSid));
     if (variableSid) add(keys.variable(serviceSid, environmentSid, variableSid));
@@ -190,7 +195,7 @@ export class TableStore {
     };
     return {
       account: item<AccountItem>(keys.account(accountSid)),
-      service: serviceSid ? item<ServiceItem>(keys.service(accountSid, serviceSid)) : undefined,
+      service: serviceSid && !query.withoutService ? item<ServiceItem>(keys.service(accountSid, serviceSid)) : undefined,
       build: buildSid ? item<BuildItem>(keys.build(serviceSid, buildSid)) : undefined,
       environment: environmentSid ? item<EnvironmentItem>(keys.environment(serviceSid, environmentSid)) : undefined,
       variable: variableSid ? item<VariableItem>(keys.variable(serviceSid, environmentSid, variableSid)) : undefined,

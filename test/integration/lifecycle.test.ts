@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
-import { ACCOUNT, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
+import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { buildsUrl, createBuild, request, startTestStack } from '../support/stack';
 
 const BUILD_WAIT_SECONDS = 1;
@@ -127,6 +127,55 @@ describe('GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status', () => {
   it('answers 404 to another account', async () => {
     const build = await newBuild();
     expect((await request(build.links.build_status, { account: OTHER_ACCOUNT })).status).toBe(404);
+  });
+
+  it('answers 401 to a wrong auth token for the right account', async () => {
+    const build = await newBuild();
+    expect((await request(build.links.build_status, { account: { ...ACCOUNT, auth_token: OTHER_ACCOUNT.auth_token } })).status).toBe(401);
+  });
+
+  it("answers 404 to the build's SID under another service, the caller's or not", async () => {
+    const build = await newBuild();
+    const elsewhere = build.links.build_status.replace(SERVICE, OTHER_SERVICE);
+    expect((await request(elsewhere)).status).toBe(404);
+    expect((await request(elsewhere, { account: OTHER_ACCOUNT })).status).toBe(404);
+  });
+});
+
+describe('a build stored before the compact version entries', () => {
+  it('renders from its whole version copies as a new build renders', async () => {
+    const fresh = await newBuild({ AssetVersions: ASSET_VERSIONS[0]! });
+    const item = (await storedBuild(fresh.sid))!;
+    const body = await (await request(fresh.url)).json();
+    const legacySid = fresh.sid.replace(/.{4}$/, 'feed');
+    // The shape builds had until 2026-12-02: each version as its item's rendered fields.
+    const legacyVersions = (versions: Record<string, string>[], owner: 'function_sid' | 'asset_sid') =>
+      versions.map((version) => ({
+        sid: version.sid,
+        account_sid: ACCOUNT.sid,
+        service_sid: SERVICE,
+        [owner]: version[owner],
+        path: version.path,
+        visibility: (version.visibility as string).toLowerCase(),
+        date_created: version.date_created,
+      }));
+    await stack.documentClient.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: {
+          ...item,
+          ...keys.build(SERVICE, legacySid),
+          sid: legacySid,
+          function_versions: legacyVersions(body.function_versions, 'function_sid'),
+          asset_versions: legacyVersions(body.asset_versions, 'asset_sid'),
+        },
+      }),
+    );
+    const legacy = await (await request(fresh.url.replace(fresh.sid, legacySid))).json();
+    expect(body.function_versions).toHaveLength(1);
+    expect(body.asset_versions).toHaveLength(1);
+    expect(legacy.function_versions).toEqual(body.function_versions);
+    expect(legacy.asset_versions).toEqual(body.asset_versions);
   });
 });
 

@@ -7,6 +7,7 @@ import { listQuery } from '../../lambda/domain/schema';
 import { BUILD_SID, newBuildSid } from '../../lambda/domain/sid';
 import { toTwilioError } from '../../lambda/http/errors';
 import { renderBuild, renderBuildStatus, twilioDate } from '../../lambda/http/render';
+import type { BuildItem } from '../../lambda/store/items';
 
 describe('build SIDs', () => {
   it('match ^ZB[0-9a-f]{32}$', () => {
@@ -112,6 +113,37 @@ describe('a new build', () => {
       { sid: 'ZNa', account_sid: 'AC1', service_sid: 'ZS1', function_sid: 'ZH1', path: '/p', visibility: 'PUBLIC', date_created: '2026-01-01T00:00:00Z' },
     ]);
     expect(Object.keys(rendered)).not.toContain('expires_at');
+  });
+
+  it('stores each version as a compact entry: no account or service SID, no content fields', () => {
+    expect(build.function_versions).toEqual([{ s: 'ZNa', o: 'ZH1', p: '/p', v: 'public', d: '2026-01-01T00:00:00.000Z' }]);
+  });
+
+  it('renders a build stored in the legacy shape (whole version copies) as one stored compactly', () => {
+    const legacy: BuildItem = {
+      ...build,
+      function_versions: [{ ...version('ZNa') }],
+      asset_versions: [
+        {
+          sid: 'ZNb',
+          account_sid: 'AC1',
+          service_sid: 'ZS1',
+          asset_sid: 'ZH2',
+          path: '/a.css',
+          visibility: 'protected',
+          date_created: '2026-01-02T00:00:00.000Z',
+        },
+      ],
+    } as unknown as BuildItem;
+    const compact: BuildItem = {
+      ...legacy,
+      asset_versions: [{ s: 'ZNb', o: 'ZH2', p: '/a.css', v: 'protected', d: '2026-01-02T00:00:00.000Z' }],
+      function_versions: build.function_versions,
+    };
+    expect(renderBuild(legacy, 'http://h')).toEqual(renderBuild(compact, 'http://h'));
+    expect(renderBuild(legacy, 'http://h').asset_versions).toEqual([
+      { sid: 'ZNb', account_sid: 'AC1', service_sid: 'ZS1', path: '/a.css', visibility: 'PROTECTED', date_created: '2026-01-02T00:00:00Z', asset_sid: 'ZH2' },
+    ]);
   });
 
   it('has a Status resource', () => {

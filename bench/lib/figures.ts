@@ -1,0 +1,154 @@
+/**
+ * The agreed figures of `bench/results.json`: each one's target, the floor it is measured against
+ * (described as the bench's code builds it) and whether it is met. One definition for the table
+ * `npm run bench` prints and the tables bench/report.ts writes into README.md and bench/README.md,
+ * so that a published status is always the bench's own verdict on the committed figures.
+ */
+
+/** The figures as bench/run.ts writes them to bench/results.json (a partial or older file lacks some). */
+export type Results = Record<string, unknown>;
+
+export interface Figure {
+  /** The key(s) in bench/results.json. */
+  key: string;
+  /** The value as published, from the results. */
+  value(results: Results): string;
+  /** The target as text, or '' when the figure is for the record. */
+  target: string;
+  /** Whether the target is met; undefined when there is no target. */
+  met?(results: Results): boolean;
+  /** What the figure is measured against, as the bench builds it. */
+  floor: string;
+}
+
+/** The targets of issue 14 (and of the first round where unchanged). */
+export const TARGETS = {
+  handlerOverheadP50: 1.1,
+  roundTrips: 2,
+  buildItemBytes: 1024,
+  coldInitRatio: 1.3,
+  bundleRatio: 2,
+  httpRatio: 0.8,
+  completionLagP99Ms: 500,
+  costRatio: 1.1,
+  statusPollCostRatio: 1.1,
+} as const;
+
+const num = (results: Results, key: string): number => {
+  const value = results[key];
+  return typeof value === 'number' ? value : Number.NaN;
+};
+const has = (results: Results, ...keys: string[]) => keys.every((key) => results[key] !== undefined);
+const usd = (value: number) => `$${value.toFixed(2)}`;
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+/** The seven keys of the create's BatchGetItem, as bench/lib/seed.ts's createContextKeys lists them. */
+const SEVEN_KEYS = 'the account, the service, 2 function versions, 2 asset versions, the hour’s build count';
+
+export const FIGURES: Figure[] = [
+  {
+    key: 'handler_overhead_ratio_p50',
+    value: (r) => `${num(r, 'handler_overhead_ratio_p50')} (p99 ${num(r, 'handler_overhead_ratio_p99')})`,
+    target: `≤ ${TARGETS.handlerOverheadP50}`,
+    met: (r) => num(r, 'handler_overhead_ratio_p50') <= TARGETS.handlerOverheadP50,
+    floor: `in the same process, interleaved: one BatchGetItem of the same seven keys (${SEVEN_KEYS}) + one conditional PutItem of a copy of the build the handler wrote, bare SDK; both sides' builds start their workflow from the stream (1 h wait), so CountBuild's UpdateItem runs during the measurement on both sides`,
+  },
+  {
+    key: 'dynamodb_round_trips_per_create',
+    value: (r) => String(num(r, 'dynamodb_round_trips_per_create')),
+    target: `≤ ${TARGETS.roundTrips}`,
+    met: (r) => num(r, 'dynamodb_round_trips_per_create') <= TARGETS.roundTrips,
+    floor: 'a count of HTTP attempts on the handler’s own DynamoDB client (BatchGetItem + PutItem; the stream starts the workflow)',
+  },
+  {
+    key: 'build_item_bytes',
+    value: (r) => `${num(r, 'build_item_bytes')} B`,
+    target: `< ${TARGETS.buildItemBytes} B`,
+    met: (r) => num(r, 'build_item_bytes') < TARGETS.buildItemBytes,
+    floor:
+      'DynamoDB’s item size rules on the item the create wrote for the seed’s build (2 function versions, 2 asset versions, 2 dependencies): 1 KB is one write unit',
+  },
+  {
+    key: 'bundle_bytes',
+    value: (r) => {
+      const bytes = (r.bundle_bytes ?? {}) as Record<string, number>;
+      return `create-build ${kb(bytes['create-build'] ?? Number.NaN)} / baseline ${kb(bytes.baseline ?? Number.NaN)} = ${((bytes['create-build'] ?? Number.NaN) / (bytes.baseline ?? Number.NaN)).toFixed(3)}`;
+    },
+    target: `≤ ${TARGETS.bundleRatio} ×`,
+    met: (r) => {
+      const bytes = (r.bundle_bytes ?? {}) as Record<string, number>;
+      return (bytes['create-build'] ?? Number.NaN) / (bytes.baseline ?? Number.NaN) <= TARGETS.bundleRatio;
+    },
+    floor: 'bench/baseline-handler.ts (a DynamoDBDocumentClient and one PutCommand) bundled with the stack’s esbuild options, the SDK bundled',
+  },
+  {
+    key: 'cold_init_ratio_by_function',
+    value: (r) =>
+      Object.entries((r.cold_init_ratio_by_function ?? {}) as Record<string, number>)
+        .map(([name, ratio]) => `${name} ${ratio}`)
+        .join('; '),
+    target: `each ≤ ${TARGETS.coldInitRatio}`,
+    met: (r) => {
+      const ratios = Object.values((r.cold_init_ratio_by_function ?? {}) as Record<string, number>);
+      return ratios.length > 0 && ratios.every((ratio) => ratio <= TARGETS.coldInitRatio);
+    },
+    floor: 'the baseline bundle’s cold start: a fresh node importing it and serving one PutItem (spawn to response, median, interleaved)',
+  },
+  {
+    key: 'http_ratio',
+    value: (r) => `${num(r, 'http_ratio')} (${num(r, 'http_rps')} / ${num(r, 'floor_rps')} creates/s; non-2xx ${num(r, 'http_non_2xx')})`,
+    target: `≥ ${TARGETS.httpRatio}, 0 non-2xx`,
+    met: (r) => num(r, 'http_ratio') >= TARGETS.httpRatio && num(r, 'http_non_2xx') === 0,
+    floor: `bench/phases/http-floor.ts: node:http, no framework; per create one BatchGetItem of the same seven keys and one conditional PutItem of a build built by newBuild, 201 with the item; its own seeded table on the same DynamoDB Local, with the stream poller and workflow runner in its process as the stack has them`,
+  },
+  {
+    key: 'baseline_rps',
+    value: (r) => `${num(r, 'baseline_rps')} creates/s (stack ${num(r, 'http_rps')}, p99 ${num(r, 'http_p99_ms')} ms)`,
+    target: '',
+    floor:
+      'for the record: a node:http server making one conditional PutItem of a build-sized item into the stack’s table (the stack process runs those builds’ workflows)',
+  },
+  {
+    key: 'completion_lag_p99_ms',
+    value: (r) => `${num(r, 'completion_lag_p99_ms')} ms (p50 ${num(r, 'completion_lag_p50_ms')})`,
+    target: `≤ ${TARGETS.completionLagP99Ms} ms`,
+    met: (r) => num(r, 'completion_lag_p99_ms') <= TARGETS.completionLagP99Ms,
+    floor: 'none: first `completed` seen over HTTP (polled every 20 ms) − the 201 − the 2 s wait, 100 builds',
+  },
+  {
+    key: 'cost_ratio',
+    value: (r) =>
+      `${num(r, 'cost_ratio')} (${usd(num(r, 'cost_per_million_builds_usd'))} / ${usd(num(r, 'cost_floor_per_million_builds_usd'))} per million builds)`,
+    target: `≤ ${TARGETS.costRatio}`,
+    met: (r) => num(r, 'cost_ratio') <= TARGETS.costRatio,
+    floor:
+      'cost_floor_per_million_builds_usd: one API request, one Lambda invocation at 1 ms, eventually consistent reads of the seven items a create reads, 2 WRU (the ≤ 1 KB build, its completing update), one Pipes request + one stream read, one Express execution of exactly the configured wait at 64 MB; both without client polls',
+  },
+  {
+    key: 'cost_per_million_status_polls_usd',
+    value: (r) => `${usd(num(r, 'cost_per_million_status_polls_usd'))} (floor ${usd(num(r, 'cost_floor_per_million_status_polls_usd'))})`,
+    target: `≤ floor × ${TARGETS.statusPollCostRatio}`,
+    met: (r) => num(r, 'cost_per_million_status_polls_usd') <= num(r, 'cost_floor_per_million_status_polls_usd') * TARGETS.statusPollCostRatio,
+    floor: 'one API request + one Lambda invocation at 1 ms + one eventually consistent read of one item',
+  },
+  {
+    key: 'upload_ratio_1mb',
+    value: (r) => `${num(r, 'upload_ratio_1mb')} / ${num(r, 'upload_ratio_4mb')} (1 MiB / 4 MiB); peak memory ${num(r, 'upload_peak_memory_ratio')}`,
+    target: '',
+    floor:
+      'the same bytes put bare into the same S3 server by the handler’s own ContentStore.put, SHA-256 inside the timer; peak memory against the same process after its cold start',
+  },
+  {
+    key: 'deploy_seconds_minus_wait',
+    value: (r) => `${num(r, 'deploy_seconds_minus_wait')} s, ${num(r, 'deploy_requests')} requests (all 2xx, none retried, or the bench fails)`,
+    target: '',
+    floor: 'none: Twilio’s toolkit deployLocalProject of test/fixtures/toolkit-project, median of 5, minus the 1 s build wait',
+  },
+];
+
+/** `met`, `MISSED`, '' (no target) or `not measured` (a key missing from the results), as the bench prints it. */
+export function statusOf(figure: Figure, results: Results): string {
+  if (!has(results, figure.key)) return 'not measured';
+  if (!figure.met) return '';
+  return figure.met(results) ? 'met' : 'MISSED';
+}
