@@ -23,7 +23,8 @@ import { median, round } from './lib/stats';
 import type { ColdInitResult } from './phases/cold-init';
 
 const OUT_DIR = join(PROJECT_ROOT, 'bench', '.out');
-const RESULT_FILE = join(PROJECT_ROOT, 'bench', 'cold-init-compare.json');
+/** COMPARE_RESULT_FILE (relative to the project) keeps another comparison apart. */
+const RESULT_FILE = join(PROJECT_ROOT, process.env.COMPARE_RESULT_FILE ?? join('bench', 'cold-init-compare.json'));
 
 async function main(): Promise<void> {
   const revision = process.argv[2] ?? 'main';
