@@ -30,4 +30,8 @@ export const PRICES = {
   /** DynamoDB Streams, per streams read request unit (one GetRecords call), beyond the free tier. */
   dynamoDbStreamsPerReadRequestUnit: 0.02 / 1e5,
   stepFunctionsExpressBillingIncrementMs: 100,
+  /** EventBridge, per custom event put on a bus (each 64 KB chunk is one event); delivery to same-account targets is not charged. */
+  eventBridgeCustomEventPer64Kb: 1.0 / 1e6,
+  /** CloudWatch Logs, per GB ingested (Standard log class; what a rule's delivery to a log group is billed). */
+  cloudWatchLogsIngestionPerGb: 0.5,
 } as const;
