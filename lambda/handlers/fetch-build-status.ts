@@ -10,9 +10,9 @@ import { authorizeOwnBuild, buildPath, loadAccountAndBuild } from './access';
  * How long Status retries a transient DynamoDB failure before it answers 503. Deploy tools poll
  * Status every second and Twilio's serverless toolkit ends the deploy on any non-2xx answer, so a
  * DynamoDB blip (or a restart of DynamoDB Local: the fault phase of `npm run test:load`) must be
- * ridden out here. The function's
- * own timeout (STATUS_FUNCTION_TIMEOUT in lib/builds-stack.ts) is longer than budget + reserve and
- * shorter than API Gateway's integration timeout: test/infra/builds-stack.test.ts checks both.
+ * ridden out here. The function's own timeout (STATUS_FUNCTION_TIMEOUT in lib/builds-stack.ts) is
+ * longer than budget + reserve and shorter than API Gateway's integration timeout:
+ * test/infra/builds-stack.test.ts checks both.
  */
 export const STATUS_RETRY_BUDGET_MS = 22_000;
 
