@@ -764,6 +764,7 @@ async function main(): Promise<void> {
         serviceBytesAfter: lag.sizes.service_after_workflow,
         workflowTaskMs: Math.max(0, median(lag.executionBeyondWaitMs)),
         completionLagMs: Math.max(0, median(lag.httpLagMs)),
+        buildEventBytes: lag.sizes.build_event,
       });
       Object.assign(results, {
         cost_per_million_builds_usd: round(cost.deployed.usdPerMillionBuilds, 2),

@@ -42,6 +42,20 @@ export const FUNCTION_MEMORY_MB = 256;
 /** Every handler is one or two DynamoDB round trips; 10 s only bounds a stuck call. */
 export const FUNCTION_TIMEOUT = Duration.seconds(10);
 
+/**
+ * Build Status retries transient DynamoDB failures for up to STATUS_RETRY_BUDGET_MS (22 s, plus a
+ * 2 s reserve for the answer: lambda/handlers/fetch-build-status.ts) so that a deploy tool polling
+ * it never sees a non-2xx during a blip; its timeout must exceed that and stay under API Gateway's
+ * integration timeout, or API Gateway would answer a bare 503 before the function does.
+ */
+export const STATUS_FUNCTION_TIMEOUT = Duration.seconds(28);
+
+/**
+ * API Gateway's wait for each Lambda integration: CDK's upper bound for HTTP APIs (AWS allows 30 s).
+ * Set explicitly so that the relation to the functions' timeouts is in the template.
+ */
+export const INTEGRATION_TIMEOUT = Duration.seconds(29);
+
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
@@ -116,6 +130,8 @@ const QUERIES_BY_PARENT: readonly FunctionEntry[] = ['functions'];
 
 /** Uploads hold the content (up to 4.5 MB), its base64 text and the parsed parts at once. */
 const FUNCTION_MEMORY_OVERRIDES: Partial<Record<FunctionEntry, number>> = { 'upload-version': 512 };
+
+const FUNCTION_TIMEOUT_OVERRIDES: Partial<Record<FunctionEntry, Duration>> = { 'fetch-build-status': STATUS_FUNCTION_TIMEOUT };
 
 /** `create-build` → `CreateBuild`. */
 const pascalCase = (entry: string): string => entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
@@ -270,7 +286,7 @@ export class BuildsStack extends Stack {
     for (const route of ROUTES) {
       let integration = integrations.get(route.entry);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascalCase(route.entry)}Integration`, this.functions[route.entry]!);
+        integration = new HttpLambdaIntegration(`${pascalCase(route.entry)}Integration`, this.functions[route.entry]!, { timeout: INTEGRATION_TIMEOUT });
         integrations.set(route.entry, integration);
       }
       const [routeResource] = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
@@ -284,7 +300,7 @@ export class BuildsStack extends Stack {
     const defaultRoute = new HttpRoute(this.api, 'DefaultRoute', {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
-      integration: new HttpLambdaIntegration('FallbackIntegration', fallback),
+      integration: new HttpLambdaIntegration('FallbackIntegration', fallback, { timeout: INTEGRATION_TIMEOUT }),
     });
     Validations.of(defaultRoute).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -497,7 +513,7 @@ export class BuildsStack extends Stack {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: FUNCTION_MEMORY_OVERRIDES[entry as FunctionEntry] ?? FUNCTION_MEMORY_MB,
-      timeout: FUNCTION_TIMEOUT,
+      timeout: FUNCTION_TIMEOUT_OVERRIDES[entry as FunctionEntry] ?? FUNCTION_TIMEOUT,
       // No active tracing: HTTP APIs pass no trace context, so each trace would be this one
       // function alone, with no SDK calls in it unless every bundle carried the X-Ray SDK (README,
       // "Metrics and tracing"). The workflow keeps X-Ray.

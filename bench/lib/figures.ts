@@ -122,7 +122,7 @@ export const FIGURES: Figure[] = [
     target: `≤ ${TARGETS.costRatio}`,
     met: (r) => num(r, 'cost_ratio') <= TARGETS.costRatio,
     floor:
-      'cost_floor_per_million_builds_usd: one API request, one Lambda invocation at 1 ms, eventually consistent reads of the seven items a create reads, 2 WRU (the ≤ 1 KB build, its completing update), one Pipes request + one stream read, one Express execution of exactly the configured wait at 64 MB; both without client polls',
+      'cost_floor_per_million_builds_usd: one API request, one Lambda invocation at 1 ms, eventually consistent reads of the seven items a create reads, 2 WRU (the ≤ 1 KB build, its completing update), one Pipes request + one stream read, one Express execution of exactly the configured wait at 64 MB, and the build’s event at its least (one Pipes request + one stream read, one Express execution of 100 ms at 64 MB, one strongly consistent read, one custom event); both without client polls',
   },
   {
     key: 'cost_per_million_status_polls_usd',

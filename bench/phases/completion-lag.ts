@@ -4,7 +4,8 @@
  * BUILD_WAIT_SECONDS. Polling is every 20 ms from 150 ms before the wait ends (one poll right
  * after the 201 checks that nothing completes early), so the pollers themselves barely load the
  * stack. The moment the workflow's UpdateItem flipped the status is also recorded server-side.
- * Also measures the completed build and service items (the workflow's writes) for the cost model.
+ * Also measures the completed build and service items (the workflow's writes) and the size of a
+ * build's `Build Completed` event on the local bus, for the cost model.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +32,8 @@ export interface LagResult {
   executionBeyondWaitMs: number[];
   earlyCompletions: number;
   failed: number;
-  sizes: { build_completed: number; service_after_workflow: number };
+  /** `build_event`: the last build's `Build Completed` event as a rule's target receives it (JSON bytes), from the local bus. */
+  sizes: { build_completed: number; service_after_workflow: number; build_event: number };
 }
 
 async function main(): Promise<void> {
@@ -133,6 +135,15 @@ async function main(): Promise<void> {
     if (!Item) throw new Error(`no item ${key.PK} ${key.SK}`);
     return itemSize(Item);
   };
+  // The events pipe's stand-in puts a build's event once the poller has read the build's end.
+  const buildEventBytes = async (sid: string): Promise<number> => {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const event = stack.eventBus?.events.find((candidate) => candidate['detail-type'] === 'Build Completed' && candidate.detail.build_sid === sid);
+      if (event) return Buffer.byteLength(JSON.stringify(event), 'utf8');
+      await sleep(50);
+    }
+    throw new Error(`no Build Completed event for ${sid} on the local bus`);
+  };
   const result: LagResult = {
     buildWaitSeconds,
     pollMs: POLL_MS,
@@ -144,6 +155,7 @@ async function main(): Promise<void> {
     sizes: {
       build_completed: await sizeOf(keys.build(SERVICE, lastSid)),
       service_after_workflow: await sizeOf(keys.service(ACCOUNT.sid, SERVICE)),
+      build_event: await buildEventBytes(lastSid),
     },
   };
   await report('result', result);

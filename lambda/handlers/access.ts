@@ -53,8 +53,12 @@ export function authorizeBuild(credentials: Credentials, found: RequestContext, 
 }
 
 /** What a Status request reads: the account and the build, not the service (the build names its account). */
-export const loadAccountAndBuild = (accountSid: string, serviceSid: string, buildSid: string | undefined): Promise<RequestContext> =>
-  tableStore.loadContext({ accountSid, serviceSid, buildSid, withoutService: true });
+export const loadAccountAndBuild = (
+  accountSid: string,
+  serviceSid: string,
+  buildSid: string | undefined,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<RequestContext> => tableStore.loadContext({ accountSid, serviceSid, buildSid, withoutService: true }, options);
 
 /**
  * 401 unless the credentials are the account's; then 404 unless the build exists under that

@@ -9,15 +9,26 @@ import { authorizeOwnBuild, buildPath, loadAccountAndBuild } from './access';
 /**
  * How long Status retries a transient DynamoDB failure before it answers 503. Deploy tools poll
  * Status every second and Twilio's serverless toolkit ends the deploy on any non-2xx answer, so a
- * brief DynamoDB blip must be ridden out here, well inside the function's 10 s timeout.
+ * DynamoDB blip (or a restart of DynamoDB Local: the fault phase of `npm run test:load`) must be
+ * ridden out here. The function's own timeout (STATUS_FUNCTION_TIMEOUT in lib/builds-stack.ts) is
+ * longer than budget + reserve and shorter than API Gateway's integration timeout:
+ * test/infra/builds-stack.test.ts checks both.
  */
-export const STATUS_RETRY_BUDGET_MS = 8_000;
+export const STATUS_RETRY_BUDGET_MS = 22_000;
+
+/** Kept free of the function's remaining time for the answer after the last attempt. */
+export const STATUS_RETRY_RESERVE_MS = 2_000;
+
+/** One read abandoned after this long (a hung connection), then retried within the budget. */
+export const STATUS_ATTEMPT_TIMEOUT_MS = 3_000;
 
 /** GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status (FetchBuildStatus). */
 export const handler = httpRoute(tableStore, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
-  const found = await withTransientRetries(() => loadAccountAndBuild(context.credentials.accountSid, serviceSid, buildSid), {
+  const found = await withTransientRetries((abortSignal) => loadAccountAndBuild(context.credentials.accountSid, serviceSid, buildSid, { abortSignal }), {
     budgetMs: STATUS_RETRY_BUDGET_MS,
+    reserveMs: STATUS_RETRY_RESERVE_MS,
+    attemptTimeoutMs: STATUS_ATTEMPT_TIMEOUT_MS,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
   const build = authorizeOwnBuild(context.credentials, found, event.rawPath);

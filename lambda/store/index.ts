@@ -12,9 +12,11 @@ let contentStoreOfContainer: ContentStore | undefined;
 
 /**
  * The content store (S3), created on first use: only the functions that touch content pay for
- * the S3 client at cold start. `S3_ENDPOINT` points it at the local S3 server (path-style).
+ * the S3 client at cold start. `S3_ENDPOINT` points it at the local S3 server (path-style). On
+ * Lambda, CONTENT_BUCKET must be set (the default names a bucket that may be someone else's).
  */
 export function contentStore(): ContentStore {
+  if (!contentStoreOfContainer) requireOnLambda('CONTENT_BUCKET');
   contentStoreOfContainer ??= new ContentStore(
     new S3Client({
       ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),

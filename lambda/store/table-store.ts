@@ -164,8 +164,9 @@ export class TableStore {
   /**
    * Reads the account, service, build and versions a request needs in one BatchGetItem (more
    * only beyond 100 keys, in parallel). Callers authenticate and authorize with the result.
+   * `abortSignal` cancels the read (a caller's per-attempt timeout).
    */
-  async loadContext(query: ContextQuery): Promise<RequestContext> {
+  async loadContext(query: ContextQuery, options: { abortSignal?: AbortSignal } = {}): Promise<RequestContext> {
     const { accountSid, serviceSid = '', buildSid, environmentSid = '', variableSid, deploymentSid, functionSid, assetSid } = query;
     const { functionVersionSids = [], assetVersionSids = [] } = query;
     const wanted = new Map<string, ItemKey>();
@@ -183,7 +184,7 @@ export class TableStore {
     if (query.idempotencyKeyHash) add(keys.idempotency(accountSid, query.idempotencyKeyHash));
     if (query.countHour !== undefined) add(keys.rateWindow(accountSid, query.countHour));
 
-    const found = await this.batchGet([...wanted.values()]);
+    const found = await this.batchGet([...wanted.values()], options.abortSignal);
     const item = <T>(key: ItemKey) => found.get(keyId(key)) as T | undefined;
     const collect = <T>(sids: readonly string[], keyOf: (sid: string) => ItemKey) => {
       const result = new Map<string, T>();
@@ -886,7 +887,7 @@ export class TableStore {
     }
   }
 
-  private async batchGet(allKeys: ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
+  private async batchGet(allKeys: ItemKey[], abortSignal?: AbortSignal): Promise<Map<string, Record<string, unknown>>> {
     const chunks: ItemKey[][] = [];
     for (let i = 0; i < allKeys.length; i += BATCH_GET_LIMIT) chunks.push(allKeys.slice(i, i + BATCH_GET_LIMIT));
     const found = new Map<string, Record<string, unknown>>();
@@ -896,7 +897,7 @@ export class TableStore {
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt > UNPROCESSED_RETRIES) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
           if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
-          const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }));
+          const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }), { abortSignal });
           for (const item of result.Responses?.[this.tableName] ?? []) {
             found.set(keyId(item as ItemKey), item);
           }

@@ -3,6 +3,7 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CONTENT_BYTES } from '../../lambda/domain/limits';
+import { STATUS_ATTEMPT_TIMEOUT_MS, STATUS_RETRY_BUDGET_MS, STATUS_RETRY_RESERVE_MS } from '../../lambda/handlers/fetch-build-status';
 import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
 import { keys, PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../../lambda/store/keys';
 import { BUILD_INSERT_FILTER, WORKFLOW_INPUT_TEMPLATE } from '../../lib/build-outbox';
@@ -70,6 +71,8 @@ const SLOW_HOOK_MS = 180_000;
 const ENTRIES = [...new Set<string>(ROUTES.map((route) => route.entry)), FALLBACK_ENTRY];
 /** The function that takes version uploads (multipart bodies up to maxContentBytes). */
 const UPLOADS = 'upload-version';
+/** The function that rides out DynamoDB blips for deploy tools polling Build Status. */
+const STATUS = 'fetch-build-status';
 
 /**
  * What each function's code does, found by following its handler's references to the AWS SDK
@@ -246,13 +249,13 @@ describe('BuildsStack with default context', () => {
   });
 
   describe.each(ENTRIES)('function %s', (entry) => {
-    it('runs Node.js 24 on arm64 without active tracing, 10 s, 512 MB for uploads and 256 MB for the others', () => {
+    it('runs Node.js 24 on arm64 without active tracing; 28 s for Build Status and 10 s for the others, 512 MB for uploads and 256 MB for the others', () => {
       expect(fnOf(entry)).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: entry === UPLOADS ? 512 : 256,
-        Timeout: 10,
+        Timeout: entry === STATUS ? 28 : 10,
       });
       // README, "Metrics and tracing": the functions' traces would hold nothing the logs and metrics lack.
       expect(fnOf(entry).TracingConfig).toBeUndefined();
@@ -513,6 +516,22 @@ describe('BuildsStack with default context', () => {
       expect(integrations.map((integration) => integration.Properties.IntegrationUri['Fn::GetAtt'][0]).sort()).toEqual(
         ENTRIES.map((entry) => s.id(s.stack.functions[entry]!)).sort(),
       );
+    });
+
+    it.each(ENTRIES)('gives %s a timeout under its integration timeout, so the function answers before API Gateway gives up', (entry) => {
+      const [integration] = Object.values(s.template.findResources('AWS::ApiGatewayV2::Integration')).filter(
+        (candidate: Json) => candidate.Properties.IntegrationUri['Fn::GetAtt'][0] === s.id(s.stack.functions[entry]!),
+      ) as Json[];
+      const integrationTimeoutMs = integration!.Properties.TimeoutInMillis as number;
+      expect(integrationTimeoutMs).toBeLessThanOrEqual(30_000); // HTTP APIs' limit
+      expect((fnOf(entry).Timeout as number) * 1000).toBeLessThan(integrationTimeoutMs);
+    });
+
+    it("gives Build Status's retry budget, plus the reserve for its answer, less than its function's timeout", () => {
+      const timeoutMs = (fnOf(STATUS).Timeout as number) * 1000;
+      expect(STATUS_RETRY_BUDGET_MS + STATUS_RETRY_RESERVE_MS).toBeLessThan(timeoutMs);
+      // An attempt is abandoned well inside the budget, so that several fit in it.
+      expect(STATUS_ATTEMPT_TIMEOUT_MS * 3).toBeLessThanOrEqual(STATUS_RETRY_BUDGET_MS);
     });
 
     it("lets API Gateway invoke each function from this API only, for each of its routes' paths", () => {

@@ -67,6 +67,35 @@ describe('unexpected failures', () => {
     }
   });
 
+  it('answers Build Status 200 when a DynamoDB read hangs: the read is cancelled after its attempt timeout and retried', async () => {
+    const created = await (await createBuild(stack, { FunctionVersions: FUNCTION_VERSIONS[0]! })).json();
+    const { documentClient } = await import('../../lambda/store/client');
+    const { STATUS_ATTEMPT_TIMEOUT_MS } = await import('../../lambda/handlers/fetch-build-status');
+    const send = documentClient.send.bind(documentClient);
+    const cancelled: number[] = [];
+    let calls = 0;
+    const spy = vi.spyOn(documentClient, 'send').mockImplementation(((command: never, options?: { abortSignal?: AbortSignal }) => {
+      if (++calls > 1) return send(command, options as never);
+      // The first read hangs until its abortSignal cancels it, as the SDK's request does.
+      const started = Date.now();
+      return new Promise((_, reject) =>
+        options?.abortSignal?.addEventListener('abort', () => {
+          cancelled.push(Date.now() - started);
+          reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+        }),
+      );
+    }) as never);
+    try {
+      const response = await request(created.links.build_status);
+      expect(response.status).toBe(200);
+      expect(calls).toBe(2);
+      expect(cancelled).toHaveLength(1);
+      expect(cancelled[0]).toBeGreaterThanOrEqual(STATUS_ATTEMPT_TIMEOUT_MS - 50);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('answers a generic 500 with a request id and no internals when DynamoDB fails', async () => {
     await stack.dynamoDb.send(new DeleteTableCommand({ TableName: stack.tableName }));
     for (const response of [

@@ -34,6 +34,21 @@ describe('configuration, checked at cold start', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('requires CONTENT_BUCKET on Lambda when a function first touches content, rather than using the default bucket name', async () => {
+    const { contentStore } = await import('../../lambda/store');
+    const saved = { ...process.env };
+    try {
+      process.env.AWS_LAMBDA_FUNCTION_NAME = 'functions';
+      delete process.env.DYNAMODB_ENDPOINT;
+      delete process.env.CONTENT_BUCKET;
+      expect(() => contentStore()).toThrow(/CONTENT_BUCKET is required/);
+      process.env.CONTENT_BUCKET = 'builds-content';
+      expect(contentStore()).toBeDefined();
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('requires TABLE_NAME on Lambda (no silent default there), not locally', () => {
     expect(() => requireOnLambda('TABLE_NAME', { AWS_LAMBDA_FUNCTION_NAME: 'create-build' })).toThrow(/TABLE_NAME is required/);
     expect(() => requireOnLambda('TABLE_NAME', { AWS_LAMBDA_FUNCTION_NAME: 'create-build', TABLE_NAME: 'builds' })).not.toThrow();
