@@ -9,7 +9,7 @@ import { createLocalEventBus, type LocalEventBus } from './event-bus';
 import { startS3Local } from './s3-local';
 import { loadSeed, type Seed } from './seed';
 import { type LocalStepFunctions, startLocalStepFunctions } from './step-functions';
-import { type StreamPoller, startStreamPoller } from './stream-poller';
+import { type LocalPipe, type StreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -202,18 +202,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
         endpoint,
         tableName: options.tableName,
         start: (input, name) => void runner.start(input, name),
-        pipes: [
-          {
-            name: 'build-events',
-            inputOf: buildEventsInputOfRecord,
-            retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
-            deliver: async (input) => {
-              const execution = eventsWorkflow.start(input);
-              await execution.done;
-              if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
-            },
-          },
-        ],
+        pipes: [buildEventsPipe(eventsWorkflow)],
         startingPosition: (options.table ?? 'create-and-seed') === 'require-existing' ? 'LATEST' : 'TRIM_HORIZON',
         checkpointFile:
           options.checkpointFile ?? (options.dynamoDbPath ? join(options.dynamoDbPath, `stream-checkpoint-${options.tableName}.json`) : undefined),
@@ -250,4 +239,22 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The local events pipe: what the stream poller plays for each record the events pipe's filters
+ * keep, invoking the events workflow synchronously (REQUEST_RESPONSE, as the pipe on AWS does)
+ * and failing the record when the execution fails, so that the poller retries it.
+ */
+export function buildEventsPipe(eventsWorkflow: LocalStepFunctions): LocalPipe {
+  return {
+    name: 'build-events',
+    inputOf: buildEventsInputOfRecord,
+    retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
+    deliver: async (input) => {
+      const execution = eventsWorkflow.start(input);
+      await execution.done;
+      if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
+    },
+  };
 }

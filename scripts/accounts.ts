@@ -4,9 +4,8 @@
  * it (scripts/lib/table.ts). Exit code 0 on success, 1 on failure, 2 for a usage error.
  */
 import { TableStore } from '../lambda/store/table-store';
-import { LocalBackendError } from '../local/backend';
 import { ACCOUNTS_USAGE, AccountsError, parseAccountsArgs, runAccountsCommand } from './lib/accounts';
-import { DEFAULT_STACK, namedTable, openBuildsTable, UsageError } from './lib/table';
+import { DEFAULT_STACK, namedTable, openBuildsTable, runAdminScript } from './lib/table';
 
 async function main(argv: string[]): Promise<void> {
   const command = parseAccountsArgs(argv);
@@ -23,15 +22,8 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: Error) => {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    const known = error instanceof AccountsError || error instanceof LocalBackendError;
-    console.error(`accounts: ${known ? error.message : `${error.name}: ${error.message}`}`);
-    process.exit(1);
-  },
+runAdminScript(
+  'accounts',
+  () => main(process.argv.slice(2)),
+  (error) => error instanceof AccountsError,
 );

@@ -9,9 +9,8 @@
  * error), 2 for a usage error.
  */
 import { parseArgs } from 'node:util';
-import { LocalBackendError } from '../local/backend';
 import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
-import { DEFAULT_STACK, namedTable, openBuildsTable, TABLE_OPTIONS_HELP, UsageError } from './lib/table';
+import { DEFAULT_STACK, namedTable, openBuildsTable, runAdminScript, TABLE_OPTIONS_HELP, UsageError } from './lib/table';
 
 const USAGE = `Usage: npm run seed -- --file <seed.json> [--table <name> | --stack <name>]
   Writes the seed (accounts, services, functions, assets and their versions; see local/demo-seed.json)
@@ -53,15 +52,8 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: Error) => {
-    if (error instanceof UsageError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    const known = error instanceof SeedError || error instanceof LocalBackendError;
-    console.error(`seed: ${known ? error.message : `${error.name}: ${error.message}`}`);
-    process.exit(1);
-  },
+runAdminScript(
+  'seed',
+  () => main(process.argv.slice(2)),
+  (error) => error instanceof SeedError,
 );

@@ -82,3 +82,23 @@ export async function openBuildsTable(named: string | undefined, stack: string):
     throw error;
   }
 }
+
+/**
+ * Runs an admin script's `main` and exits as every admin script does: 0 on success, 2 with the
+ * message for a usage error, 1 otherwise, naming the script. Errors the script expects (`known`,
+ * plus a local backend's) are shown by their message alone; others also by their name.
+ */
+export function runAdminScript(name: string, main: () => Promise<void>, known: (error: Error) => boolean): void {
+  main().then(
+    () => process.exit(0),
+    (error: Error) => {
+      if (error instanceof UsageError) {
+        console.error(error.message);
+        process.exit(2);
+      }
+      const expected = known(error) || error instanceof LocalBackendError;
+      console.error(`${name}: ${expected ? error.message : `${error.name}: ${error.message}`}`);
+      process.exit(1);
+    },
+  );
+}

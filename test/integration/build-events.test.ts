@@ -5,6 +5,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambda/store/keys';
 import { BUILD_EVENT_SOURCE, BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord, renderBuildEventsDefinition } from '../../lib/build-events';
+import { buildEventsPipe } from '../../local/backend';
 import { createLocalEventBus } from '../../local/event-bus';
 import type { LocalStack } from '../../local/stack';
 import { startLocalStepFunctions } from '../../local/step-functions';
@@ -187,18 +188,7 @@ describe("build events across a restart of the stream poller (last: it stops the
       tableName: stack.tableName,
       checkpointFile,
       start: () => undefined,
-      pipes: [
-        {
-          name: 'build-events',
-          inputOf: buildEventsInputOfRecord,
-          retryAttempts: BUILD_EVENTS_RETRY_ATTEMPTS,
-          deliver: async (input) => {
-            const execution = eventsWorkflow.start(input);
-            await execution.done;
-            if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
-          },
-        },
-      ],
+      pipes: [buildEventsPipe(eventsWorkflow)],
     });
     try {
       await poller.caughtUp();
