@@ -194,20 +194,23 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
         log: options.log,
       });
       started.push(eventsWorkflow);
-      // The local EventBridge Pipes: the table's stream starts the workflow of every new build
-      // and, synchronously as the events pipe does, the events workflow of each build's end and new deployment.
+      // The local EventBridge Pipes, each its own reader of the table's stream with its own place,
+      // as the two pipes are on AWS: the outbox starts the workflow of every new build; the events
+      // pipe invokes the events workflow synchronously for each build's end and new deployment, and
+      // never holds up a workflow start.
       const runner = stepFunctions;
-      poller = await startStreamPoller({
-        dynamoDb,
-        endpoint,
-        tableName: options.tableName,
-        start: (input, name) => void runner.start(input, name),
+      const startingPosition = (options.table ?? 'create-and-seed') === 'require-existing' ? 'LATEST' : 'TRIM_HORIZON';
+      const checkpointFile =
+        options.checkpointFile ?? (options.dynamoDbPath ? join(options.dynamoDbPath, `stream-checkpoint-${options.tableName}.json`) : undefined);
+      const reader = { dynamoDb, endpoint, tableName: options.tableName, startingPosition, log: options.log } as const;
+      const outbox = await startStreamPoller({ ...reader, start: (input, name) => void runner.start(input, name), checkpointFile });
+      const events = await startStreamPoller({
+        ...reader,
+        start: () => undefined,
         pipes: [buildEventsPipe(eventsWorkflow)],
-        startingPosition: (options.table ?? 'create-and-seed') === 'require-existing' ? 'LATEST' : 'TRIM_HORIZON',
-        checkpointFile:
-          options.checkpointFile ?? (options.dynamoDbPath ? join(options.dynamoDbPath, `stream-checkpoint-${options.tableName}.json`) : undefined),
-        log: options.log,
+        checkpointFile: checkpointFile?.replace(/(\.json)?$/, '-build-events.json'),
       });
+      poller = bothPipes(outbox, events);
       started.push(poller);
       const drainExecutions = runner.drain;
       runner.drain = async () => {
@@ -255,6 +258,24 @@ export function buildEventsPipe(eventsWorkflow: LocalStepFunctions): LocalPipe {
       const execution = eventsWorkflow.start(input);
       await execution.done;
       if (execution.status === 'FAILED') throw new Error(`${execution.error}: ${execution.cause}`);
+    },
+  };
+}
+
+/** The outbox's reader and the events pipe's as one poller: started builds from the first, deliveries from the second. */
+function bothPipes(outbox: StreamPoller, events: StreamPoller): StreamPoller {
+  return {
+    caughtUp: async () => {
+      await Promise.all([outbox.caughtUp(), events.caughtUp()]);
+    },
+    get started() {
+      return outbox.started;
+    },
+    get delivered() {
+      return events.delivered;
+    },
+    stop: async () => {
+      await Promise.all([outbox.stop(), events.stop()]);
     },
   };
 }
