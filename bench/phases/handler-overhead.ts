@@ -121,6 +121,15 @@ async function main(): Promise<void> {
     return elapsed;
   }
 
+  // The hour's count item, one of the keys both sides read, is written by the first build's
+  // workflow (CountBuild), asynchronously from the stream: the floor is measured once it exists.
+  for (const deadline = Date.now() + 30_000; ; ) {
+    const found = await bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
+    if (found.Responses?.[table]?.length === contextKeys.length) break;
+    if (Date.now() > deadline) throw new Error('the first build was not counted within 30 s: the floor would read a missing key');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
   // What the handler's write is (counted on its client during the first create), for the cost model.
   const transactional = counter.commands.has('TransactWriteItemsCommand');
 
