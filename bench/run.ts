@@ -21,8 +21,8 @@
  *   9. API key auth      the Status handler with an API key vs the account's token: extra
  *                        DynamoDB round trips, handler p50 ratio (bench/api-key-auth.json)
  *
- * A fresh DynamoDB Local for every phase; every phase that needs a local stack runs in its own
- * process (the handlers read their environment once, as on Lambda). Writes bench/results.json
+ * A fresh DynamoDB Local for every phase but cold init (which reuses the overhead phase's warm
+ * one); every phase that needs a local stack runs in its own process (the handlers read their environment once, as on Lambda). Writes bench/results.json
  * (exactly the agreed keys) and bench/cost.json, regenerates the READMEs' figure tables from them
  * (bench/report.ts), prints a table. See bench/README.md.
  *
@@ -411,7 +411,7 @@ async function main(): Promise<void> {
     };
 
     const bundled = await runPhase('cold-init', 'bundling every function with the stack’s esbuild options', bundles);
-    // Every phase gets a DynamoDB Local of its own: the emulator slows down as the tables and
+    // Every phase but cold init gets a DynamoDB Local of its own: the emulator slows down as the tables and
     // streams of earlier phases pile up (measured: completion lag p50 97 ms on a fresh one, 1,984 ms
     // after the HTTP phase), which would charge one phase with another's leftovers.
     const freshDynamoDbLocal = async (): Promise<DynamoDbLocal> => {
@@ -431,8 +431,10 @@ async function main(): Promise<void> {
     let cold: ColdInitResult | undefined;
     if (bundled) {
       log(`phase 3: cold init, ${coldVariants.join(', ')}; peak memory`);
+      // On the overhead phase's DynamoDB Local, warmed by it: a cold start's first request would
+      // otherwise meet the emulator's own cold JVM, which AWS's DynamoDB never is.
       cold = await coldInit(
-        await freshEndpoint(),
+        dynamoDbLocal?.endpoint ?? (await freshEndpoint()),
         Object.fromEntries(
           coldVariants.map((variant) => [
             variant,
