@@ -69,10 +69,15 @@ export interface Snapshot {
   objects: string[];
 }
 
-/** Every item, once no build is `building` (the workflow then writes nothing more on its own). */
+/**
+ * Every item, once no build is `building` and the workflow runner has no execution left (a
+ * workflow's last step, the service's last completed runtime, comes after the build's status):
+ * the workflow then writes nothing more on its own.
+ */
 export async function settledItems(stack: LocalStack, limitMs = 15_000): Promise<Record<string, unknown>[]> {
   const deadline = Date.now() + limitMs;
   for (;;) {
+    await stack.stepFunctions?.drain();
     const items = await scanAll(stack);
     const building = items.filter((item) => String(item.SK).startsWith('BUILD#') && item.status === 'building');
     if (building.length === 0) return items;
