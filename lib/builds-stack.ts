@@ -19,6 +19,7 @@ import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
 import { BuildEvents } from './build-events-construct';
 import { BUILD_INSERT_FILTER, PIPE_BATCH_SIZE, WORKFLOW_INPUT_TEMPLATE } from './build-outbox';
+import { pascalCase } from './construct-names';
 import { Operations } from './operations';
 import type { BuildsStackSettings } from './stack-config';
 import { TABLE_STREAM_VIEW_TYPE } from './table-stream';
@@ -132,9 +133,6 @@ const QUERIES_BY_PARENT: readonly FunctionEntry[] = ['functions'];
 const FUNCTION_MEMORY_OVERRIDES: Partial<Record<FunctionEntry, number>> = { 'upload-version': 512 };
 
 const FUNCTION_TIMEOUT_OVERRIDES: Partial<Record<FunctionEntry, Duration>> = { 'fetch-build-status': STATUS_FUNCTION_TIMEOUT };
-
-/** `create-build` → `CreateBuild`. */
-const pascalCase = (entry: string): string => entry.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 
 /** The route whose builds are rate-limited per account and hour. */
 const CREATES_BUILDS = 'create-build';

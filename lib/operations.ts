@@ -24,6 +24,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type BusinessMetric, METRICS_NAMESPACE, SERVICE_DIMENSION } from '../lambda/metric-catalogue';
+import { pascalCase } from './construct-names';
 
 /** An EventBridge Pipe to watch, and the dead-letter queue of the records it gave up on, if any. */
 export interface WatchedPipe {
@@ -62,9 +63,6 @@ const FIFTEEN_MINUTES = Duration.minutes(15);
  * IAM authorizes it as PutItem). The workflow's tasks are UpdateItems.
  */
 const TABLE_OPERATIONS = ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
-
-/** `create-build` → `CreateBuild`. */
-const pascalCase = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
 
 /** Any metric under a label of ours (an IMetric, unlike a Metric, has no `with`); the label is its id. */
 const labelled = (metric: IMetric, label: string): MathExpression =>

@@ -257,27 +257,8 @@ export class TableStore {
 
   /** Writes a new API key, listed under its account through `ByParent`, in one transaction with a check that the account exists. */
   async insertApiKey(key: ApiKeyItem): Promise<'inserted' | 'account-missing'> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: keys.account(key.account_sid),
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
-              },
-            },
-            { Put: this.newItem(keys.apiKey(key.sid), { ...key, [PARENT_INDEX.partitionKey]: keys.apiKeysParent(key.account_sid) }) },
-          ],
-        }),
-      );
-      return 'inserted';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'account-missing';
-      throw error;
-    }
+    const inserted = await this.insertUnder(keys.account(key.account_sid), keys.apiKey(key.sid), key, keys.apiKeysParent(key.account_sid));
+    return inserted ? 'inserted' : 'account-missing';
   }
 
   /** An account's API keys, from the `ByParent` index. */
@@ -450,6 +431,14 @@ export class TableStore {
             keys.functionParent(version.function_sid),
           ]
         : [keys.assetVersion(version.service_sid, version.sid), keys.asset(version.service_sid, version.asset_sid), keys.assetParent(version.asset_sid)];
+    return (await this.insertUnder(parentKey, key, version, parent)) ? 'inserted' : 'parent-missing';
+  }
+
+  /**
+   * Writes a new item with its `ByParent` index key, in one transaction with a check that
+   * `existing` (what it belongs to) is there; false, and nothing written, when it is not.
+   */
+  private async insertUnder(existing: ItemKey, key: ItemKey, item: object, parent: string): Promise<boolean> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -457,18 +446,18 @@ export class TableStore {
             {
               ConditionCheck: {
                 TableName: this.tableName,
-                Key: parentKey,
+                Key: existing,
                 ConditionExpression: 'attribute_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
               },
             },
-            { Put: this.newItem(key, { ...version, [PARENT_INDEX.partitionKey]: parent }) },
+            { Put: this.newItem(key, { ...item, [PARENT_INDEX.partitionKey]: parent }) },
           ],
         }),
       );
-      return 'inserted';
+      return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return 'parent-missing';
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }
