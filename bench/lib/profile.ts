@@ -18,16 +18,28 @@ export function categoryOf(url: string, functionName: string): string {
   return 'Node runtime (HTTP, streams, crypto, …)';
 }
 
-/** Samples this process's CPU while `during` runs; self time by category, in ms. */
-export async function profileCategories(during: () => Promise<void>): Promise<Record<string, number>> {
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** This process's CPU profile (V8's `.cpuprofile` format, sampled every 500 µs) while `during` runs. */
+export async function cpuProfile(during: () => Promise<void>): Promise<CpuProfile> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 500 });
   await session.post('Profiler.start');
   await during();
-  const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+  const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
   session.disconnect();
+  return profile;
+}
+
+/** Samples this process's CPU while `during` runs; self time by category, in ms. */
+export async function profileCategories(during: () => Promise<void>): Promise<Record<string, number>> {
+  const profile = await cpuProfile(during);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals: Record<string, number> = {};
   profile.samples.forEach((id, i) => {

@@ -11,6 +11,7 @@
  *             both sides' items alike);
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -24,11 +25,14 @@ import { countDynamoDbRequests, countHttpRequestsTo } from '../lib/count';
 import { apiEvent } from '../lib/events';
 import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
 import { itemSize } from '../lib/item-size';
+import { cpuProfile } from '../lib/profile';
 import { ACCOUNT, ASSET_VERSIONS, BUILDS_PATH, benchSeed, CREATE_FORM, createContextKeys, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
 
 const ITERATIONS = Number(process.env.BENCH_OVERHEAD_ITERATIONS ?? 1000);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 200);
 const STATUS_ITERATIONS = Number(process.env.BENCH_STATUS_ITERATIONS ?? 300);
+/** A diagnostic: where to write the measurement's CPU profile (it slows both sides). */
+const PROFILE_FILE = process.env.BENCH_OVERHEAD_CPU_PROFILE;
 
 export interface OverheadResult {
   handlerMs: number[];
@@ -71,14 +75,16 @@ async function main(): Promise<void> {
   // own DynamoDB client, imported after startLocalStack set the environment.
   const createHandler = (await import('../../lambda/handlers/create-build')).handler as unknown as LambdaHttpHandler;
   const statusHandler = (await import('../../lambda/handlers/fetch-build-status')).handler as unknown as LambdaHttpHandler;
-  const { dynamoDb } = await import('../../lambda/store/client');
+  const { dynamoDb, DYNAMODB_CLIENT_OPTIONS } = await import('../../lambda/store/client');
   const counter = countDynamoDbRequests(dynamoDb);
   counter.enabled = false;
   const startExecutions = countHttpRequestsTo(stack.stepFunctions.endpoint);
   startExecutions.enabled = false;
 
-  // The bare side: its own client, configured as lambda/store/client.ts does.
-  const bareDynamoDb = new DynamoDBClient({ endpoint, region });
+  // The bare side: its own client, configured as lambda/store/client.ts does, with the same
+  // (idle) counting middlewares.
+  const bareDynamoDb = new DynamoDBClient({ endpoint, region, ...DYNAMODB_CLIENT_OPTIONS });
+  countDynamoDbRequests(bareDynamoDb).enabled = false;
   const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
 
   const contextKeys = createContextKeys(new Date());
@@ -143,12 +149,16 @@ async function main(): Promise<void> {
   counter.reset();
   startExecutions.count = 0;
   // Every side once per iteration, the order rotating (ABC, BCA, CAB, …).
-  for (let i = 0; i < ITERATIONS; i++) {
-    for (let k = 0; k < sides.length; k++) {
-      const side = sides[(i + k) % sides.length]!;
-      side.samples.push(await side.run());
+  const measure = async () => {
+    for (let i = 0; i < ITERATIONS; i++) {
+      for (let k = 0; k < sides.length; k++) {
+        const side = sides[(i + k) % sides.length]!;
+        side.samples.push(await side.run());
+      }
     }
-  }
+  };
+  if (PROFILE_FILE) writeFileSync(PROFILE_FILE, JSON.stringify(await cpuProfile(measure)));
+  else await measure();
   const handlerMs = sides[0]!.samples;
   const bareMs = sides[1]!.samples;
   const dynamoDbCommands = Object.fromEntries(counter.commands);

@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuild } from '../../lambda/domain/build';
+import { DYNAMODB_CLIENT_OPTIONS } from '../../lambda/store/client';
 import type { AssetVersionItem, FunctionVersionItem } from '../../lambda/store/items';
 import { type ItemKey, keys, TABLE_KEY } from '../../lambda/store/keys';
 import { startLocalBackend } from '../../local/backend';
@@ -40,8 +41,7 @@ async function main(): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: dynamoDbEndpoint(),
     region: process.env.AWS_REGION ?? 'us-east-1',
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-    maxAttempts: 3,
+    ...DYNAMODB_CLIENT_OPTIONS,
   });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 

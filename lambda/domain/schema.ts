@@ -25,10 +25,21 @@ const versionSids = (parameter: string, max: number) =>
       .check(z.maxLength(max, { error: `Invalid ${parameter}: at most ${max} are allowed in one build` })),
   );
 
+/** Names already found valid in this container: deploys send the same few names on every build. */
+const validPackageNames = new Set<string>();
+const MAX_REMEMBERED_PACKAGE_NAMES = 1000;
+
+function isValidPackageName(name: string): boolean {
+  if (validPackageNames.has(name)) return true;
+  const valid = validatePackageName(name).validForOldPackages;
+  if (valid && validPackageNames.size < MAX_REMEMBERED_PACKAGE_NAMES) validPackageNames.add(name);
+  return valid;
+}
+
 const dependency = z.object(
   {
     name: z.string({ error: 'Invalid Dependencies: each dependency needs a string name' }).check(
-      z.refine((name) => validatePackageName(name).validForOldPackages, {
+      z.refine(isValidPackageName, {
         error: (issue) => `Invalid Dependencies: '${String(issue.input)}' is not a valid npm package name`,
       }),
     ),

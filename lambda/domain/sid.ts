@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A SID of the given two-letter prefix: the prefix and 32 hex digits. */
 const sidPattern = (prefix: string): RegExp => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
@@ -23,7 +23,22 @@ export type SidPrefix = 'AC' | 'SK' | 'ZS' | 'ZH' | 'ZN' | 'ZB' | 'ZE' | 'ZV' | 
  */
 export function newSid(prefix: SidPrefix, now: Date = new Date()): string {
   const time = now.getTime().toString(16).padStart(12, '0');
-  return `${prefix}${time}${randomBytes(10).toString('hex')}`;
+  return `${prefix}${time}${randomHex(RANDOM_BYTES_PER_SID)}`;
+}
+
+const RANDOM_BYTES_PER_SID = 10;
+// Random bytes drawn from the CSPRNG in blocks, as node:crypto's randomUUID does: a 10-byte
+// randomBytes per SID is a call into OpenSSL each time (about a fifth of a create's own CPU).
+const randomPool = Buffer.alloc(RANDOM_BYTES_PER_SID * 256);
+let randomPoolOffset = randomPool.length;
+
+function randomHex(bytes: number): string {
+  if (randomPoolOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  randomPoolOffset += bytes;
+  return randomPool.toString('hex', randomPoolOffset - bytes, randomPoolOffset);
 }
 
 /** A new Build SID (see `newSid`). */

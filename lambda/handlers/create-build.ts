@@ -57,11 +57,12 @@ export const handler = httpRoute(
     });
     const service = authorizeService(context.credentials, found, event.rawPath);
     const body = parsedOrThrow(parsed);
-    const requestHash = requestFingerprint(serviceSid, body);
+    // Only a request with a key is compared with an earlier one.
+    const key = keyHash === undefined ? undefined : { keyHash, requestHash: requestFingerprint(serviceSid, body) };
     // A live key answers with its build, unless that build is dead: then the key is rebound below.
     let deadBuildSid: string | undefined;
-    if (isLive(found.idempotency, now)) {
-      const bound = await boundBuild(found.idempotency, requestHash);
+    if (key && isLive(found.idempotency, now)) {
+      const bound = await boundBuild(found.idempotency, key.requestHash);
       if (bound) return replayed(event, bound);
       deadBuildSid = found.idempotency.build_sid;
     }
@@ -87,13 +88,13 @@ export const handler = httpRoute(
     // transaction, so it is bound exactly when the build exists and will run.
     const outcome = await tableStore.insertBuild(
       build,
-      keyHash ? { keyHash, requestHash, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now, replacing: deadBuildSid } : undefined,
+      key ? { ...key, expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_WINDOW_SECONDS, now, replacing: deadBuildSid } : undefined,
     );
-    if (outcome === 'idempotency-key-taken') {
+    if (outcome === 'idempotency-key-taken' && key) {
       // A concurrent request with the same key won the race: answer with its build.
-      const record = await tableStore.getIdempotency(accountSid, keyHash!, now);
+      const record = await tableStore.getIdempotency(accountSid, key.keyHash, now);
       if (!record) throw idempotencyKeyReused();
-      const bound = await boundBuild(record, requestHash);
+      const bound = await boundBuild(record, key.requestHash);
       // The winner's build is already dead (deleted at once): a retry rebinds the key.
       if (!bound) throw serviceUnavailable();
       return replayed(event, bound);

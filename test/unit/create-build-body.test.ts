@@ -92,6 +92,21 @@ describe('Create Build body: Dependencies', () => {
   });
 });
 
+describe('Create Build body: package names checked before', () => {
+  const withDependency = (name: string) => ({ FunctionVersions: FV, Dependencies: JSON.stringify([{ name, version: '1.0.0' }]) });
+
+  it('accepts a valid name again and still rejects an invalid one after it (valid names are remembered)', () => {
+    for (let i = 0; i < 3; i++) expect(createBuildBody.parse(withDependency('@twilio/runtime-handler')).Dependencies[0]?.name).toBe('@twilio/runtime-handler');
+    expect(problem(withDependency('@twilio/Runtime Handler'))).toMatch(/is not a valid npm package name/);
+  });
+
+  it('keeps checking once its memory of valid names is full', () => {
+    for (let i = 0; i < 1100; i++) createBuildBody.parse(withDependency(`package-${i}`));
+    expect(problem(withDependency('package-0 '))).toMatch(/is not a valid npm package name/);
+    expect(createBuildBody.parse(withDependency('package-1099')).Dependencies[0]?.name).toBe('package-1099');
+  });
+});
+
 describe('Create Build body: Runtime and other parameters', () => {
   it.each(['node8', 'node18', 'node20', 'node22', 'node24'])('accepts Runtime=%s', (runtime) => {
     expect(createBuildBody.parse({ FunctionVersions: FV, Runtime: runtime }).Runtime).toBe(runtime);

@@ -24,6 +24,13 @@ describe('build SIDs', () => {
     const now = new Date();
     expect(newBuildSid(now)).not.toBe(newBuildSid(now));
   });
+
+  it('stay well-formed and distinct across many draws from the random pool (it refills every 256)', () => {
+    const now = new Date();
+    const sids = Array.from({ length: 1000 }, () => newBuildSid(now));
+    for (const sid of sids) expect(sid).toMatch(BUILD_SID);
+    expect(new Set(sids.map((sid) => sid.slice(14))).size).toBe(sids.length);
+  });
 });
 
 describe('runtime of a new build', () => {
