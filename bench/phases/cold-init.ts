@@ -27,6 +27,8 @@ export const UPLOAD_MEMORY_BYTES = Number(process.env.BENCH_UPLOAD_MEMORY_BYTES 
 const UPLOAD_MEMORY_REQUESTS = Number(process.env.BENCH_UPLOAD_MEMORY_REQUESTS ?? 10);
 const UPLOAD_MEMORY_RUNS = Number(process.env.BENCH_UPLOAD_MEMORY_RUNS ?? 3);
 const DRIVER = fileURLToPath(new URL('../cold-driver.mjs', import.meta.url));
+/** A diagnostic: one more cold start of each function with V8's CPU profiler on, its profile written here. */
+const PROFILE_DIR = process.env.BENCH_COLD_CPU_PROFILE_DIR;
 
 /** What the orchestrator passes per variant: the bundle and the function's deployed environment. */
 export interface ColdBundle {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     statuses?: Record<string, number>;
   }
 
-  const runOnce = (variant: string, sourceMaps: boolean, memoryRequests = 0, memoryEvent = ''): Promise<ColdRun> =>
+  const runOnce = (variant: string, sourceMaps: boolean, memoryRequests = 0, memoryEvent = '', nodeArgs: string[] = []): Promise<ColdRun> =>
     new Promise((resolve, reject) => {
       const { NODE_OPTIONS: nodeOptions, ...deployed } = bundles[variant]!.env;
       const expected = REQUESTS[variant]!.status;
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
         MEMORY_EVENT: memoryEvent,
       };
       const started = performance.now();
-      const child = spawn(process.execPath, [DRIVER, bundles[variant]!.file, eventFiles[variant]!], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...nodeArgs, DRIVER, bundles[variant]!.file, eventFiles[variant]!], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       let answered: number | undefined;
@@ -202,6 +204,10 @@ async function main(): Promise<void> {
       const run = await runOnce('upload-version', true, UPLOAD_MEMORY_REQUESTS, uploadMemoryEvent);
       uploadRuns.push({ coldMaxRssMb: run.firstMaxRssMb, peakMaxRssMb: run.maxRssMb! });
     }
+  }
+  if (PROFILE_DIR) {
+    for (const variant of variants)
+      await runOnce(variant, true, 0, '', ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${variant}.cpuprofile`]);
   }
   const requests = Object.fromEntries(variants.map((variant) => [variant, REQUESTS[variant]!.what]));
   const result: ColdInitResult = { runs, requests, memory, uploadMemory: { runs: uploadRuns, bytes: UPLOAD_MEMORY_BYTES, uploads: UPLOAD_MEMORY_REQUESTS } };
