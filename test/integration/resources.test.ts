@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTES, type Route } from '../../lambda/routes';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, ASSET, ASSET_VERSIONS, basicAuth, FUNCTION, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
@@ -616,6 +616,51 @@ describe('deletes leave nothing behind', () => {
     expect(await expectJson(await call(stack, 'GET', `/v1/Services/${service.sid}/${family}/${sibling.sid}/Versions/${siblingVersion.sid}`), 200)).toEqual(
       siblingVersion,
     );
+  });
+
+  describe.each([
+    ['Functions', 'FUNCTION#'],
+    ['Assets', 'ASSET#'],
+  ] as const)('an upload to a deleted %s item', (family, sortPrefix) => {
+    const fields: UploadFields = { Path: '/late', Visibility: 'public', Content: 'exports.handler = 1;' };
+    const notFound = (parentSid: string) => new RegExp(`^The requested resource /v1/Services/${SERVICE}/${family}/${parentSid}/Versions was not found$`);
+
+    it('deleted before the request answers 404 / 20404 and writes nothing', async () => {
+      const parent = await createDeployable(stack, family, SERVICE, 'deleted before');
+      expect((await call(stack, 'DELETE', `/v1/Services/${SERVICE}/${family}/${parent.sid}`)).status).toBe(204);
+      await expectNothingWritten(stack, async () =>
+        expectTwilioError(await upload(stack, family, SERVICE, parent.sid, fields), 404, 20404, notFound(parent.sid)),
+      );
+    });
+
+    it('deleted after the handler read it and put the content answers 404 / 20404, and leaves no version item and no object', async () => {
+      const parent = await createDeployable(stack, family, SERVICE, 'deleted mid-upload');
+      const before = await snapshot(stack);
+      const { tableStore } = await import('../../lambda/store');
+      const insertVersion = tableStore.insertVersion.bind(tableStore);
+      let raced: { sid: string; object_key?: string } | undefined;
+      // The race made certain: the delete lands between the content's put and the version's write.
+      const spy = vi.spyOn(tableStore, 'insertVersion').mockImplementationOnce(async (version) => {
+        raced = version;
+        expect(await objectKeys(stack)).toContain(version.object_key);
+        expect((await call(stack, 'DELETE', `/v1/Services/${SERVICE}/${family}/${parent.sid}`)).status).toBe(204);
+        return insertVersion(version);
+      });
+      try {
+        await expectTwilioError(await upload(stack, family, SERVICE, parent.sid, fields), 404, 20404, notFound(parent.sid));
+      } finally {
+        spy.mockRestore();
+      }
+
+      expect(raced?.object_key).toBe(`services/${SERVICE}/versions/${raced?.sid}`);
+      const after = await snapshot(stack);
+      expect((await scanAll(stack)).filter((item) => item.sid === raced?.sid)).toEqual([]);
+      expect(after.objects).not.toContain(raced?.object_key);
+      // Exactly the parent is gone; nothing else was written, changed or deleted.
+      expect([...before.items.keys()].filter((key) => !after.items.has(key))).toEqual([`SERVICE#${SERVICE}|${sortPrefix}${parent.sid}`]);
+      for (const [key, value] of after.items) expect(before.items.get(key), key).toBe(value);
+      expect(after.objects).toEqual(before.objects);
+    });
   });
 
   it('deleting a service removes every item of its partition, its name, all its content; the name is free at once and every route answers 404', async () => {
