@@ -44,7 +44,7 @@ function fakeStores() {
     update: vi.fn(async () => undefined),
     deleteService: vi.fn(async () => true),
     insert: vi.fn(async () => {}),
-    insertVersion: vi.fn(async () => {}),
+    insertVersion: vi.fn(async () => 'inserted' as const),
     deleteWithVersions: vi.fn(async () => [] as string[] | undefined),
   };
   const stores = { table, content: () => content } as unknown as Stores;
