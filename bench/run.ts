@@ -37,7 +37,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
 import { runApiKeyAuthPhase } from './lib/api-key-auth';
-import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, ONE_ROUTE_FUNCTION, PROJECT_ROOT, readStackBundling } from './lib/bundle';
+import { type BundleResult, bundle, bundleEntries, cdkOutBundleBytes, ONE_ROUTE_FUNCTION, PROJECT_ROOT, readStackBundling, UPLOAD_FLOOR } from './lib/bundle';
 import { computeCost, readStackFacts } from './lib/cost';
 import { cpuMeter } from './lib/cpu';
 import { FIGURES, statusOf, TARGETS } from './lib/figures';
@@ -426,7 +426,7 @@ async function main(): Promise<void> {
       handlerOverhead(await freshEndpoint()),
     );
 
-    const coldVariants = ['create-build', 'baseline', 'services', 'functions', ONE_ROUTE_FUNCTION, 'upload-version'];
+    const coldVariants = ['create-build', 'baseline', 'services', 'functions', ONE_ROUTE_FUNCTION, 'upload-version', UPLOAD_FLOOR];
     const byName = new Map((bundled?.results ?? []).map((result) => [result.name, result]));
     let cold: ColdInitResult | undefined;
     if (bundled) {
@@ -438,10 +438,14 @@ async function main(): Promise<void> {
         Object.fromEntries(
           coldVariants.map((variant) => [
             variant,
-            // The one-route function is the `functions` function with one route: its environment.
+            // The one-route function is the `functions` function with one route, the bare upload the
+            // upload function: their environments.
             {
               file: byName.get(variant)!.file,
-              env: variant === 'baseline' ? handlerEnvironment : environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant),
+              env:
+                variant === 'baseline'
+                  ? handlerEnvironment
+                  : environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant === UPLOAD_FLOOR ? 'upload-version' : variant),
             },
           ]),
         ),
@@ -565,6 +569,7 @@ async function main(): Promise<void> {
         bundle_ratio: round(bundleBytes.functions! / oneRouteBytes, 3),
         cold_init_ratio: round(coldMs('functions') / coldMs(ONE_ROUTE_FUNCTION), 3),
       };
+      const uploadVsItsFloor = round(coldMs('upload-version') / coldMs(UPLOAD_FLOOR), 3);
       const uploadMemoryRatios = cold.uploadMemory.runs.map((run) => run.peakMaxRssMb / run.coldMaxRssMb);
       const uploadMemoryRatio = median(uploadMemoryRatios);
       const uploadMemoryMedian = (key: 'coldMaxRssMb' | 'peakMaxRssMb') => median(cold.uploadMemory.runs.map((run) => run[key]));
@@ -573,6 +578,7 @@ async function main(): Promise<void> {
         bundle_bytes: bundleBytes,
         cold_init_ratio: round(coldRatio, 3),
         cold_init_ratio_by_function: coldRatios,
+        cold_init_upload_vs_bare_upload: uploadVsItsFloor,
         functions_family_vs_one_route: familyVsOneRoute,
         upload_peak_memory_ratio: round(uploadMemoryRatio, 3),
       });
@@ -620,6 +626,12 @@ async function main(): Promise<void> {
         `bundle ${fmt(familyVsOneRoute.bundle_ratio, 3)} (${bundleBytes.functions} / ${oneRouteBytes} B), cold init ${fmt(familyVsOneRoute.cold_init_ratio, 3)} (${fmt(coldMs('functions'), 1)} / ${fmt(coldMs(ONE_ROUTE_FUNCTION), 1)} ms)`,
         '',
         `14 routes vs ${ONE_ROUTE_FUNCTION} (bench/one-route-function.ts)`,
+      );
+      row(
+        'cold_init_upload_vs_bare_upload (CreateAssetVersion of 1 KiB)',
+        `${fmt(uploadVsItsFloor, 3)} (${fmt(coldMs('upload-version'), 1)} / ${fmt(coldMs(UPLOAD_FLOOR), 1)} ms); bare upload vs baseline ${fmt(coldMs(UPLOAD_FLOOR) / coldMs('baseline'), 3)}`,
+        '',
+        `for the record: ${UPLOAD_FLOOR} (bench/upload-floor-handler.ts) makes the upload's four requests bare, ${byName.get(UPLOAD_FLOOR)!.bytes} B`,
       );
       const packagesOf = (name: string) => new Map(byName.get(name)!.byPackage);
       const familyPackages = packagesOf('functions');

@@ -159,8 +159,8 @@ export interface BundleEntry {
 
 /**
  * Every function of the stack, once each (many routes share one), and the fallback; then the
- * bench's own entries: the baseline (in `bundle_bytes`) and the one-route FetchFunction of the
- * architecture comparison (not a function of the stack, so not in `bundle_bytes`).
+ * bench's own entries: the baseline (in `bundle_bytes`), the one-route FetchFunction of the
+ * architecture comparison and the bare upload (not functions of the stack, so not in `bundle_bytes`).
  */
 export function bundleEntries(): BundleEntry[] {
   const entries = [...new Set(ROUTES.map((route) => route.entry as string))];
@@ -169,8 +169,12 @@ export function bundleEntries(): BundleEntry[] {
     { name: FALLBACK_ENTRY, entry: join(PROJECT_ROOT, 'lambda', 'handlers', `${FALLBACK_ENTRY}.ts`), construct: 'FallbackFunction', inBundleBytes: true },
     { name: 'baseline', entry: join(PROJECT_ROOT, 'bench', 'baseline-handler.ts'), construct: '', inBundleBytes: true },
     { name: ONE_ROUTE_FUNCTION, entry: join(PROJECT_ROOT, 'bench', 'one-route-function.ts'), construct: '', inBundleBytes: false },
+    { name: UPLOAD_FLOOR, entry: join(PROJECT_ROOT, 'bench', 'upload-floor-handler.ts'), construct: '', inBundleBytes: false },
   ];
 }
+
+/** The bench's bare upload (bench/upload-floor-handler.ts): the upload function's own cold-start floor. */
+export const UPLOAD_FLOOR = 'upload-floor';
 
 /** The bench's FetchFunction-only function (bench/one-route-function.ts). */
 export const ONE_ROUTE_FUNCTION = 'fetch-function-alone';
