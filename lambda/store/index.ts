@@ -20,7 +20,8 @@ export function contentStore(): ContentStore {
   contentStoreOfContainer ??= new ContentStore(
     new S3Client({
       ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-      // Bounded well inside the functions' 10 s timeout, so that a stuck S3 call answers 503, not a Lambda timeout.
+      // A connection that cannot be made fails within 1 s (503); `requestTimeout` only logs a warning,
+      // as for the DynamoDB client (lambda/store/client.ts): a hung request ends at the function's timeout.
       requestHandler: { connectionTimeout: 1_000, requestTimeout: 4_000 },
       maxAttempts: 2,
     }),
