@@ -427,6 +427,10 @@ async function main(): Promise<void> {
     );
 
     const coldVariants = ['create-build', 'baseline', 'services', 'functions', ONE_ROUTE_FUNCTION, 'upload-version', UPLOAD_FLOOR];
+    // The bench's own variants run as the function they stand for: the one-route function is the
+    // `functions` function with one route, the bare upload the upload function.
+    const standsFor: Record<string, string> = { [ONE_ROUTE_FUNCTION]: 'functions', [UPLOAD_FLOOR]: 'upload-version' };
+    const deployedAs = (variant: string) => standsFor[variant] ?? variant;
     const byName = new Map((bundled?.results ?? []).map((result) => [result.name, result]));
     let cold: ColdInitResult | undefined;
     if (bundled) {
@@ -438,15 +442,7 @@ async function main(): Promise<void> {
         Object.fromEntries(
           coldVariants.map((variant) => [
             variant,
-            // The one-route function is the `functions` function with one route, the bare upload the
-            // upload function: their environments.
-            {
-              file: byName.get(variant)!.file,
-              env:
-                variant === 'baseline'
-                  ? handlerEnvironment
-                  : environmentOf(variant === ONE_ROUTE_FUNCTION ? 'functions' : variant === UPLOAD_FLOOR ? 'upload-version' : variant),
-            },
+            { file: byName.get(variant)!.file, env: variant === 'baseline' ? handlerEnvironment : environmentOf(deployedAs(variant)) },
           ]),
         ),
       );
@@ -650,7 +646,7 @@ async function main(): Promise<void> {
           .join(', '),
       );
       for (const variant of coldVariants) {
-        const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[variant === ONE_ROUTE_FUNCTION ? 'functions' : variant]?.memoryMb;
+        const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[deployedAs(variant)]?.memoryMb;
         row(`  ${variant}: peak memory after 200 requests`, `${fmt(cold.memory[variant]!, 0)} MB`, '', memoryMb ? `Lambda memory ${memoryMb} MB` : '');
       }
       row(

@@ -4,27 +4,28 @@
  * with no framework and no body parsing — a BatchGetItem of the account, the service and the
  * asset; a PutObject of 1 KiB tagged unreferenced, with its SHA-256; the TransactWriteItems of
  * the version under a check that the asset exists; the PutObjectTagging that clears the tag.
- * Bundled with the stack's own esbuild options; keys from lambda/store/keys.ts, SIDs of the
- * bench's seed.
+ * Bundled with the stack's own esbuild options; the handlers' own DynamoDB client and S3 client
+ * options, keys from lambda/store/keys.ts, SIDs of the bench's seed.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { keys, PARENT_INDEX, UNREFERENCED_TAG } from '../lambda/store/keys';
+import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { newSid } from '../lambda/domain/sid';
+import { documentClient as documents } from '../lambda/store/client';
+import { S3_CLIENT_OPTIONS } from '../lambda/store/content-store';
+import { keys, PARENT_INDEX, TABLE_KEY, UNREFERENCED_TAG } from '../lambda/store/keys';
 import { ACCOUNT, ASSET, SERVICE } from './lib/seed';
 
 const tableName = process.env.TABLE_NAME!;
 const bucket = process.env.CONTENT_BUCKET!;
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}) }));
-const s3 = new S3Client({ ...(process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {}) });
+const s3 = new S3Client({ ...(process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {}), ...S3_CLIENT_OPTIONS });
 const CONTENT = Buffer.alloc(1024, 'x');
 
 export const handler = async () => {
   const readKeys = [keys.account(ACCOUNT.sid), keys.service(ACCOUNT.sid, SERVICE), keys.asset(SERVICE, ASSET)];
   const found = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: readKeys } } }));
   if (found.Responses?.[tableName]?.length !== readKeys.length) return { statusCode: 404, body: '{}' };
-  const sid = `ZN${randomBytes(16).toString('hex')}`;
+  const sid = newSid('ZN');
   const objectKey = keys.content(SERVICE, sid);
   await s3.send(
     new PutObjectCommand({
@@ -39,12 +40,20 @@ export const handler = async () => {
   await documents.send(
     new TransactWriteCommand({
       TransactItems: [
-        { ConditionCheck: { TableName: tableName, Key: keys.asset(SERVICE, ASSET), ConditionExpression: 'attribute_exists(PK)' } },
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: keys.asset(SERVICE, ASSET),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
+          },
+        },
         {
           Put: {
             TableName: tableName,
             Item: { ...keys.assetVersion(SERVICE, sid), sid, asset_sid: ASSET, object_key: objectKey, [PARENT_INDEX.partitionKey]: keys.assetParent(ASSET) },
-            ConditionExpression: 'attribute_not_exists(PK)',
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
           },
         },
       ],

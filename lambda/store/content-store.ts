@@ -1,6 +1,17 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { UNREFERENCED_TAG } from './keys';
 
+/**
+ * How the handlers' S3 client makes its requests (the bench's bare upload makes its the same
+ * way). A connection that cannot be made fails within 1 s (503); `requestTimeout` only logs a
+ * warning, as for the DynamoDB client (lambda/store/client.ts): a hung request ends at the
+ * function's timeout.
+ */
+export const S3_CLIENT_OPTIONS = {
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 4_000 },
+  maxAttempts: 2,
+} as const;
+
 /** DeleteObjects takes at most 1,000 keys per call. */
 const DELETE_OBJECTS_LIMIT = 1000;
 

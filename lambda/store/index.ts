@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { config, requireOnLambda } from '../config';
 import { documentClient } from './client';
-import { ContentStore } from './content-store';
+import { ContentStore, S3_CLIENT_OPTIONS } from './content-store';
 import { TableStore } from './table-store';
 
 /** The table store every handler of this container uses (on Lambda, TABLE_NAME must be set: checked at init). */
@@ -20,10 +20,7 @@ export function contentStore(): ContentStore {
   contentStoreOfContainer ??= new ContentStore(
     new S3Client({
       ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-      // A connection that cannot be made fails within 1 s (503); `requestTimeout` only logs a warning,
-      // as for the DynamoDB client (lambda/store/client.ts): a hung request ends at the function's timeout.
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 4_000 },
-      maxAttempts: 2,
+      ...S3_CLIENT_OPTIONS,
     }),
     config.contentBucket,
   );
