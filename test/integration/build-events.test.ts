@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keys } from '../../lambda/store/keys';
 import { BUILD_EVENT_SOURCE, BUILD_EVENTS_RETRY_ATTEMPTS, buildEventsInputOfRecord, renderBuildEventsDefinition } from '../../lib/build-events';
 import { buildEventsPipe } from '../../local/backend';
@@ -55,6 +55,9 @@ describe('build events', () => {
     const deploymentItem = await getItem(stack, `SERVICE#${SERVICE}`, `DEPLOYMENT#${environment.sid}#${deployment.sid}`);
     // Deploying modified the completed build (deployed_to) and deleting the failed one removes it: neither is an event.
     expect((await getItem(stack, `SERVICE#${SERVICE}`, `BUILD#${completed.sid}`))?.deployed_to).toBeDefined();
+    // The events workflow reads the build back before it puts the event: deleting the failed build
+    // before the events poller has played its status change would leave it no build to announce.
+    await vi.waitFor(() => expect(stack.eventBus!.events.some((event) => event.detail.build_sid === failed.sid)).toBe(true), { timeout: 10_000, interval: 50 });
     expect((await request(`${stack.baseUrl}/v1/Services/${SERVICE}/Builds/${failed.sid}`, { method: 'DELETE' })).status).toBe(204);
     await stack.stepFunctions.drain();
 
