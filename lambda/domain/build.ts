@@ -1,14 +1,14 @@
-import type { AssetVersionItem, BuildItem, BuildVersionEntry, Dependency, FunctionVersionItem } from '../store/items';
 import { InvalidInput } from './errors';
+import type { AssetVersion, Build, BuildVersionEntry, Dependency, FunctionVersion, StoredBuildVersion } from './model';
+import { buildCount } from './rate-limit';
 import { type Runtime, resolveRuntime } from './runtime';
 import { newBuildSid } from './sid';
-import { buildCount } from './workflow-input';
 
 export interface NewBuildInput {
   accountSid: string;
   serviceSid: string;
-  functionVersions: FunctionVersionItem[];
-  assetVersions: AssetVersionItem[];
+  functionVersions: FunctionVersion[];
+  assetVersions: AssetVersion[];
   dependencies: Dependency[];
   requestedRuntime: Runtime | undefined;
   lastCompletedRuntime: string | undefined;
@@ -25,8 +25,8 @@ const versionEntry = (sid: string, ownerSid: string, version: { path: string; vi
   d: version.date_created,
 });
 
-/** The item of a build that has just been asked for: status `building`, expiring after the TTL. */
-export function newBuild(input: NewBuildInput): BuildItem {
+/** The build that has just been asked for: status `building`, expiring after the TTL. */
+export function newBuild(input: NewBuildInput): Build {
   const created = input.now.toISOString();
   return {
     sid: newBuildSid(input.now),
@@ -55,4 +55,10 @@ export function requireVersions<T>(parameter: string, sids: readonly string[], f
     throw new InvalidInput(`Invalid ${parameter}: not found in this service: ${missing.join(', ')}`);
   }
   return [...new Set(sids)].map((sid) => found.get(sid) as T);
+}
+
+/** A stored build's record of a version in the current shape, whether written in it or in the legacy one. */
+export function buildVersionEntry(stored: StoredBuildVersion): BuildVersionEntry {
+  if ('s' in stored) return stored;
+  return { s: stored.sid, o: stored.function_sid ?? stored.asset_sid ?? '', p: stored.path, v: stored.visibility, d: stored.date_created };
 }

@@ -52,3 +52,8 @@ export class RateLimited extends DomainError {
     super(`Too Many Requests: at most ${limit} builds per hour`);
   }
 }
+
+/** A concurrent request left nothing this one can answer with yet: the same request, retried shortly, succeeds. */
+export class RetryShortly extends DomainError {
+  override name = 'RetryShortly';
+}

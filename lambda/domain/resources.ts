@@ -1,15 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type {
-  AssetVersionItem,
-  BuildItem,
-  DeploymentItem,
-  EnvironmentItem,
-  FunctionItem,
-  FunctionVersionItem,
-  ServiceItem,
-  VariableItem,
-} from '../store/items';
 import { InvalidInput } from './errors';
+import type { AssetVersion, Build, Deployable, Deployment, Environment, FunctionVersion, Service, Variable } from './model';
 import type { CreateDeploymentRequest, CreateEnvironmentRequest, CreateServiceRequest, CreateVariableRequest, UploadVersionRequest } from './schema';
 import { newSid } from './sid';
 
@@ -20,7 +11,7 @@ import { newSid } from './sid';
 export const newDomainBase = (uniqueName: string): string => `${uniqueName.toLowerCase()}-${randomInt(1000, 10000)}`;
 
 /** The item of a new service. */
-export function newService(accountSid: string, request: CreateServiceRequest, now: Date): ServiceItem {
+export function newService(accountSid: string, request: CreateServiceRequest, now: Date): Service {
   const created = now.toISOString();
   return {
     sid: newSid('ZS', now),
@@ -36,7 +27,7 @@ export function newService(accountSid: string, request: CreateServiceRequest, no
 }
 
 /** The item of a new function or asset of a service. */
-export function newDeployable(service: Pick<ServiceItem, 'sid' | 'account_sid'>, friendlyName: string, now: Date): FunctionItem {
+export function newDeployable(service: Pick<Service, 'sid' | 'account_sid'>, friendlyName: string, now: Date): Deployable {
   const created = now.toISOString();
   return {
     sid: newSid('ZH', now),
@@ -48,7 +39,7 @@ export function newDeployable(service: Pick<ServiceItem, 'sid' | 'account_sid'>,
   };
 }
 
-export type VersionKind = 'function' | 'asset';
+export type DeployableKind = 'function' | 'asset';
 
 /** What is known of uploaded content once it is stored. */
 export interface StoredContent {
@@ -60,13 +51,13 @@ export interface StoredContent {
 
 /** The item of a new function or asset version of `parent`, whose content is stored as `content`. */
 export function newVersion(
-  kind: VersionKind,
-  parent: FunctionItem,
+  kind: DeployableKind,
+  parent: Deployable,
   sid: string,
   request: Pick<UploadVersionRequest, 'Path' | 'Visibility'>,
   content: StoredContent,
   now: Date,
-): FunctionVersionItem | AssetVersionItem {
+): FunctionVersion | AssetVersion {
   const common = {
     sid,
     account_sid: parent.account_sid,
@@ -90,7 +81,7 @@ export const environmentDomainName = (domainBase: string, suffix: string | undef
   `${domainBase}${suffix ? `-${suffix.toLowerCase()}` : ''}.${functionsDomain}`;
 
 /** The item of a new environment of a service; no build until the first deployment. */
-export function newEnvironment(service: ServiceItem, request: CreateEnvironmentRequest, functionsDomain: string, now: Date): EnvironmentItem {
+export function newEnvironment(service: Service, request: CreateEnvironmentRequest, functionsDomain: string, now: Date): Environment {
   const created = now.toISOString();
   return {
     sid: newSid('ZE', now),
@@ -105,7 +96,7 @@ export function newEnvironment(service: ServiceItem, request: CreateEnvironmentR
 }
 
 /** The item of a new variable of an environment. */
-export function newVariable(environment: EnvironmentItem, request: CreateVariableRequest, now: Date): VariableItem {
+export function newVariable(environment: Environment, request: CreateVariableRequest, now: Date): Variable {
   const created = now.toISOString();
   return {
     sid: newSid('ZV', now),
@@ -123,7 +114,7 @@ export function newVariable(environment: EnvironmentItem, request: CreateVariabl
  * The item of a new deployment of a build into an environment; InvalidInput naming BuildSid
  * unless the build is a completed build of the environment's service.
  */
-export function newDeployment(environment: EnvironmentItem, build: BuildItem | undefined, request: CreateDeploymentRequest, now: Date): DeploymentItem {
+export function newDeployment(environment: Environment, build: Build | undefined, request: CreateDeploymentRequest, now: Date): Deployment {
   if (!build || build.account_sid !== environment.account_sid) throw new InvalidInput(`Invalid BuildSid: ${request.BuildSid} is not a build of this service`);
   if (build.status !== 'completed') throw new InvalidInput(`Invalid BuildSid: ${request.BuildSid} is ${build.status}; only a completed build can be deployed`);
   const created = now.toISOString();

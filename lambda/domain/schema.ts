@@ -1,7 +1,7 @@
 import validatePackageName from 'validate-npm-package-name';
 import * as z from 'zod/mini';
 import { RUNTIMES } from './runtime';
-import { SERVICE_SID, VERSION_SID } from './sid';
+import { BUILD_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from './sid';
 
 /** Twilio's documented limits per build. */
 export const MAX_FUNCTION_VERSIONS = 50;
@@ -231,7 +231,7 @@ export type UpdateVariableRequest = z.output<typeof updateVariableBody>;
 export const createDeploymentBody = z.object({
   BuildSid: z
     .string({ error: 'Missing required parameter BuildSid' })
-    .check(z.regex(/^ZB[0-9a-fA-F]{32}$/, { error: (issue) => `Invalid BuildSid: '${String(issue.input)}' is not a Build SID` })),
+    .check(z.regex(BUILD_SID, { error: (issue) => `Invalid BuildSid: '${String(issue.input)}' is not a Build SID` })),
   IsPlugin: z._default(formBoolean('IsPlugin'), false),
 });
 export type CreateDeploymentRequest = z.output<typeof createDeploymentBody>;
@@ -245,7 +245,7 @@ const dateTime = (parameter: string) =>
 
 /** The List Logs query: Twilio's paging and its filters. */
 export const listLogsQuery = z.extend(listQuery, {
-  FunctionSid: z.optional(z.string().check(z.regex(/^ZH[0-9a-fA-F]{32}$/, { error: 'Invalid FunctionSid: not a Function SID' }))),
+  FunctionSid: z.optional(z.string().check(z.regex(FUNCTION_OR_ASSET_SID, { error: 'Invalid FunctionSid: not a Function SID' }))),
   StartDate: z.optional(dateTime('StartDate')),
   EndDate: z.optional(dateTime('EndDate')),
 });

@@ -11,6 +11,9 @@ export const SERVICE_SID = sidPattern('ZS');
 export const FUNCTION_OR_ASSET_SID = sidPattern('ZH');
 export const VERSION_SID = sidPattern('ZN');
 export const BUILD_SID = sidPattern('ZB');
+export const ENVIRONMENT_SID = sidPattern('ZE');
+export const VARIABLE_SID = sidPattern('ZV');
+export const DEPLOYMENT_SID = sidPattern('ZD');
 /** Any SID this API issues or accepts: two capital letters and 32 hex digits. */
 export const ANY_SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
 

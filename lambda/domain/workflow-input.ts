@@ -1,5 +1,5 @@
-import type { BuildItem } from '../store/items';
-import { hourOf, rateWindowExpiry } from './guards';
+import type { Build } from './model';
+import { buildCount } from './rate-limit';
 
 /**
  * The execution input: what the workflow's states read with JSONPath. The table's stream starts
@@ -18,14 +18,8 @@ export interface BuildWorkflowInput {
   count_expires_at: string;
 }
 
-/** The hour a build created at `date` counts in, and when that hour's counter may expire: stored on the build item. */
-export function buildCount(date: Date): { count_hour: number; count_expires_at: number } {
-  const hour = hourOf(date);
-  return { count_hour: hour, count_expires_at: rateWindowExpiry(hour) };
-}
-
 /** The execution input of a build's workflow. */
-export function workflowInput(build: Pick<BuildItem, 'sid' | 'account_sid' | 'service_sid' | 'runtime' | 'date_created'>): BuildWorkflowInput {
+export function workflowInput(build: Pick<Build, 'sid' | 'account_sid' | 'service_sid' | 'runtime' | 'date_created'>): BuildWorkflowInput {
   const count = buildCount(new Date(build.date_created));
   return {
     sid: build.sid,

@@ -1,7 +1,12 @@
-import type { Runtime } from '../domain/runtime';
+import type { Runtime } from './runtime';
 
-/** The stored item shapes (snake_case, mirroring Twilio's resources). */
-export interface AccountItem {
+/**
+ * The API's resources as the domain sees them (snake_case, mirroring Twilio's wire shapes). The
+ * store keeps each as one item and adds only its keys; nothing here knows about DynamoDB.
+ */
+
+/** An account: its auth token is kept only as a salted hash. */
+export interface Account {
   sid: string;
   auth_token_salt: string;
   auth_token_hash: string;
@@ -11,8 +16,8 @@ export interface AccountItem {
   date_updated?: string;
 }
 
-/** An API key of an account: its secret is stored only as a salted hash, as auth tokens are. */
-export interface ApiKeyItem {
+/** An API key of an account: its secret is kept only as a salted hash, as auth tokens are. */
+export interface ApiKey {
   sid: string;
   account_sid: string;
   friendly_name: string;
@@ -21,7 +26,7 @@ export interface ApiKeyItem {
   date_created: string;
 }
 
-export interface ServiceItem {
+export interface Service {
   sid: string;
   account_sid: string;
   unique_name: string;
@@ -37,13 +42,11 @@ export interface ServiceItem {
   last_completed_runtime?: string;
 }
 
-/** Reserves a service's unique name within its account, and resolves the name to the service. */
-export interface ServiceNameItem {
-  service_sid: string;
-}
+/** What a deployable is: a function (code) or an asset (a file). Both share Twilio's `ZH` SIDs and one shape. */
+export type DeployableKind = 'function' | 'asset';
 
-/** A function or an asset: the same shape, told apart by the key. */
-export interface FunctionItem {
+/** A function or an asset of a service: the same shape, told apart by its kind. */
+export interface Deployable {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -51,7 +54,6 @@ export interface FunctionItem {
   date_created: string;
   date_updated: string;
 }
-export type AssetItem = FunctionItem;
 
 /** Where a version's content is and what it is; absent on seeded versions, whose content is empty. */
 export interface VersionContent {
@@ -62,7 +64,7 @@ export interface VersionContent {
   sha256?: string;
 }
 
-export interface FunctionVersionItem extends VersionContent {
+export interface FunctionVersion extends VersionContent {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -72,7 +74,7 @@ export interface FunctionVersionItem extends VersionContent {
   date_created: string;
 }
 
-export interface AssetVersionItem extends VersionContent {
+export interface AssetVersion extends VersionContent {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -81,6 +83,9 @@ export interface AssetVersionItem extends VersionContent {
   visibility: string;
   date_created: string;
 }
+
+/** A version of a deployable: a function version or an asset version. */
+export type Version = FunctionVersion | AssetVersion;
 
 export type BuildStatus = 'building' | 'completed' | 'failed';
 
@@ -107,7 +112,7 @@ export interface BuildVersionEntry {
   d: string;
 }
 
-/** How builds written before 2026-12-02 record a version: a copy of the version item's rendered fields. */
+/** How builds written before 2026-12-02 record a version: a copy of the version's rendered fields. */
 export interface LegacyBuildVersion {
   sid: string;
   function_sid?: string;
@@ -119,7 +124,7 @@ export interface LegacyBuildVersion {
 
 export type StoredBuildVersion = BuildVersionEntry | LegacyBuildVersion;
 
-export interface BuildItem {
+export interface Build {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -140,7 +145,7 @@ export interface BuildItem {
   deployed_to?: Set<string>;
 }
 
-export interface EnvironmentItem {
+export interface Environment {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -154,7 +159,7 @@ export interface EnvironmentItem {
   date_updated: string;
 }
 
-export interface VariableItem {
+export interface Variable {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -166,7 +171,7 @@ export interface VariableItem {
   date_updated: string;
 }
 
-export interface DeploymentItem {
+export interface Deployment {
   sid: string;
   account_sid: string;
   service_sid: string;
@@ -177,21 +182,10 @@ export interface DeploymentItem {
   date_updated: string;
 }
 
-/** Reserves a unique name, domain suffix or variable key within its parent. */
-export interface ReservationItem {
-  sid: string;
-}
-
 /** Remembers which build an Idempotency-Key created, and for which request. */
-export interface IdempotencyItem {
+export interface IdempotencyRecord {
   build_sid: string;
   service_sid: string;
   request_hash: string;
-  expires_at: number;
-}
-
-/** An account's builds of one clock hour, counted by the workflow. */
-export interface RateWindowItem {
-  build_count: number;
   expires_at: number;
 }

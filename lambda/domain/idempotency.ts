@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { BuildItem, IdempotencyItem } from '../store/items';
 import { InvalidInput } from './errors';
+import type { Build, IdempotencyRecord } from './model';
 import type { CreateBuildRequest } from './schema';
 
 /** How long an Idempotency-Key is remembered. */
@@ -8,7 +8,7 @@ export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** The request's Idempotency-Key: absent, or 1–255 visible ASCII characters (else 400). */
+/** The request's Idempotency-Key: absent, or 1–255 visible ASCII characters (else InvalidInput). */
 export function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(header)) throw new InvalidInput('Invalid Idempotency-Key: use 1 to 255 visible ASCII characters');
@@ -30,7 +30,7 @@ export function requestFingerprint(serviceSid: string, body: CreateBuildRequest)
 }
 
 /** A recorded key counts until it expires, even if DynamoDB's TTL has not removed it yet. */
-export function isLive(record: IdempotencyItem | undefined, now: Date): record is IdempotencyItem {
+export function isLive(record: IdempotencyRecord | undefined, now: Date): record is IdempotencyRecord {
   return record !== undefined && record.expires_at >= Math.floor(now.getTime() / 1000);
 }
 
@@ -42,17 +42,6 @@ export const RETIRED_RUNTIME_ERROR = 82007;
  * (deleted, expired) or failed by this service (its workflow's retries exhausted) rather than by
  * its request (a retired runtime fails the same request again). Such a key is rebound to a new build.
  */
-export function isDeadBuild(build: Pick<BuildItem, 'status' | 'error_code'> | undefined): boolean {
+export function isDeadBuild(build: Pick<Build, 'status' | 'error_code'> | undefined): boolean {
   return build === undefined || (build.status === 'failed' && build.error_code !== RETIRED_RUNTIME_ERROR);
 }
-
-const HOUR_MS = 3_600_000;
-
-/** The clock hour a build is counted in, for the builds-per-hour limit. */
-export const hourOf = (now: Date): number => Math.floor(now.getTime() / HOUR_MS);
-
-/** When an hour's build counter may go (epoch seconds): an hour after the hour ends. */
-export const rateWindowExpiry = (hour: number): number => ((hour + 2) * HOUR_MS) / 1000;
-
-/** Seconds until the next clock hour: the Retry-After of a 429. */
-export const secondsUntilNextHour = (now: Date): number => Math.ceil(((hourOf(now) + 1) * HOUR_MS - now.getTime()) / 1000);
