@@ -1,5 +1,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
-import { UNREFERENCED_TAG } from './keys';
+import type { ContentStore } from '../use-cases/ports';
+import { keys, UNREFERENCED_TAG } from './keys';
 
 /**
  * How the handlers' S3 client makes its requests (the bench's bare upload makes its the same
@@ -19,28 +20,30 @@ const DELETE_OBJECTS_LIMIT = 1000;
  * All S3 access: version content, stored as the uploaded bytes with their content type. Object
  * keys come from `keys.content` (SIDs this API issued), never from what a caller sent.
  */
-export class ContentStore {
+export class ContentBucket implements ContentStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
 
   /**
-   * Stores content under a new key, tagged unreferenced until `markReferenced` (the bucket's
-   * lifecycle rule expires objects no item came to point to). The SHA-256 (base64) lets S3 check
-   * the bytes it received.
+   * Stores a version's content under a key made of SIDs, tagged unreferenced until
+   * `markReferenced` (the bucket's lifecycle rule expires objects no item came to point to). The
+   * SHA-256 (base64) lets S3 check the bytes it received.
    */
-  async put(key: string, bytes: Uint8Array, contentType: string, sha256Base64: string): Promise<void> {
+  async put(serviceSid: string, versionSid: string, content: { bytes: Uint8Array; contentType: string; sha256Base64: string }): Promise<string> {
+    const key = keys.content(serviceSid, versionSid);
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        Body: bytes,
-        ContentType: contentType,
-        ChecksumSHA256: sha256Base64,
+        Body: content.bytes,
+        ContentType: content.contentType,
+        ChecksumSHA256: content.sha256Base64,
         Tagging: `${UNREFERENCED_TAG.key}=${UNREFERENCED_TAG.value}`,
       }),
     );
+    return key;
   }
 
   /** Clears the unreferenced tag: an item now points to the object. */
@@ -62,8 +65,9 @@ export class ContentStore {
     }
   }
 
-  /** Deletes every object under a key prefix. */
-  async deletePrefix(prefix: string): Promise<void> {
+  /** Deletes every object of a service. */
+  async deleteService(serviceSid: string): Promise<void> {
+    const prefix = keys.serviceContentPrefix(serviceSid);
     let ContinuationToken: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }));

@@ -37,6 +37,9 @@ export interface ItemKey {
   SK: string;
 }
 
+/** A key as one string (`PK|SK`), to find an item of a batch read by its key. */
+export const keyId = (key: ItemKey): string => `${key.PK}|${key.SK}`;
+
 /** The tag an uploaded object carries until a version item points to it (the bucket's lifecycle rule expires such objects). */
 export const UNREFERENCED_TAG = { key: 'unreferenced', value: 'true' } as const;
 
