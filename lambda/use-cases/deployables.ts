@@ -1,40 +1,50 @@
 import { createHash } from 'node:crypto';
 import { ResourceNotFound } from '../domain/errors';
-import { newDeployable, newVersion, type VersionKind } from '../domain/resources';
+import type { Deployable, DeployableKind, FunctionVersion, Service, Version } from '../domain/model';
+import { newDeployable, newVersion } from '../domain/resources';
 import type { UploadVersionRequest } from '../domain/schema';
 import { newSid } from '../domain/sid';
-import type { AssetVersionItem, FunctionItem, FunctionVersionItem, ServiceItem } from '../store/items';
-import { keys, SORT_PREFIX } from '../store/keys';
-import type { Stores } from './ports';
+import type { ContentStore, DeployableStore } from './ports';
 
-const itemKey = (kind: VersionKind, serviceSid: string, sid: string) => (kind === 'function' ? keys.function(serviceSid, sid) : keys.asset(serviceSid, sid));
+/** What the deployables' use cases need: the table's deployables and the content bucket (created on first use). */
+export interface DeployableStores {
+  deployables: DeployableStore;
+  content: () => ContentStore;
+}
 
 /** Creates a function or an asset in a service. */
-export async function createDeployable(stores: Stores, kind: VersionKind, service: ServiceItem, friendlyName: string, now: Date): Promise<FunctionItem> {
-  const item = newDeployable(service, friendlyName, now);
-  await stores.table.insert(itemKey(kind, service.sid, item.sid), item);
-  return item;
+export async function createDeployable(
+  deployables: DeployableStore,
+  kind: DeployableKind,
+  service: Service,
+  friendlyName: string,
+  now: Date,
+): Promise<Deployable> {
+  const deployable = newDeployable(service, friendlyName, now);
+  await deployables.insert(kind, deployable);
+  return deployable;
 }
 
 /** Renames a function or an asset. */
-export async function updateDeployable(stores: Stores, kind: VersionKind, item: FunctionItem, friendlyName: string, now: Date): Promise<FunctionItem> {
-  const updated = await stores.table.update<FunctionItem>(itemKey(kind, item.service_sid, item.sid), item.account_sid, {
-    friendly_name: friendlyName,
-    date_updated: now.toISOString(),
-  });
-  if (!updated) throw new ResourceNotFound(item.sid);
-  return updated;
+export async function renameDeployable(
+  deployables: DeployableStore,
+  kind: DeployableKind,
+  deployable: Deployable,
+  friendlyName: string,
+  now: Date,
+): Promise<Deployable> {
+  const renamed = await deployables.rename(kind, deployable, friendlyName, now);
+  if (!renamed) throw new ResourceNotFound(deployable.sid);
+  return renamed;
 }
 
 /**
  * Deletes a function or an asset, its versions and their content. Builds keep their own snapshot
  * of the versions they were made of, so existing builds do not change.
  */
-export async function deleteDeployable(stores: Stores, kind: VersionKind, item: FunctionItem): Promise<void> {
-  const [prefix, parent] =
-    kind === 'function' ? [SORT_PREFIX.functionVersion, keys.functionParent(item.sid)] : [SORT_PREFIX.assetVersion, keys.assetParent(item.sid)];
-  const objectKeys = await stores.table.deleteWithVersions(itemKey(kind, item.service_sid, item.sid), item.account_sid, prefix, parent);
-  if (!objectKeys) throw new ResourceNotFound(item.sid);
+export async function deleteDeployable(stores: DeployableStores, kind: DeployableKind, deployable: Deployable): Promise<void> {
+  const objectKeys = await stores.deployables.delete(kind, deployable);
+  if (!objectKeys) throw new ResourceNotFound(deployable.sid);
   await stores.content().deleteMany(objectKeys);
 }
 
@@ -45,22 +55,21 @@ export async function deleteDeployable(stores: Stores, kind: VersionKind, item: 
  * process dies before, the bucket's lifecycle rule removes the still-tagged object.
  */
 export async function uploadVersion(
-  stores: Stores,
-  kind: VersionKind,
-  parent: FunctionItem,
+  stores: DeployableStores,
+  kind: DeployableKind,
+  parent: Deployable,
   request: UploadVersionRequest,
   now: Date,
-): Promise<FunctionVersionItem | AssetVersionItem> {
+): Promise<Version> {
   const sid = newSid('ZN', now);
   const { bytes, contentType } = request.Content;
   const digest = createHash('sha256').update(bytes).digest();
-  const objectKey = keys.content(parent.service_sid, sid);
   const content = stores.content();
-  await content.put(objectKey, bytes, contentType, digest.toString('base64'));
+  const objectKey = await content.put(parent.service_sid, sid, { bytes, contentType, sha256Base64: digest.toString('base64') });
   const version = newVersion(kind, parent, sid, request, { objectKey, contentType, size: bytes.length, sha256: digest.toString('hex') }, now);
   let outcome: 'inserted' | 'parent-missing';
   try {
-    outcome = await stores.table.insertVersion(version);
+    outcome = await stores.deployables.insertVersion(version);
   } catch (error) {
     await content.deleteMany([objectKey]).catch(() => undefined);
     throw error;
@@ -76,7 +85,7 @@ export async function uploadVersion(
 }
 
 /** A function version's content as text (empty for a seeded version, which has none stored). */
-export async function functionVersionContent(stores: Stores, version: FunctionVersionItem): Promise<string> {
+export async function functionVersionContent(content: () => ContentStore, version: FunctionVersion): Promise<string> {
   if (!version.object_key) return '';
-  return Buffer.from(await stores.content().get(version.object_key)).toString('utf8');
+  return Buffer.from(await content().get(version.object_key)).toString('utf8');
 }
