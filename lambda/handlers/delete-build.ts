@@ -1,21 +1,16 @@
-import { ResourceInUse } from '../domain/errors';
-import { notFound } from '../http/errors';
+import { authorizeService, buildPath } from '../http/access';
 import { httpRoute } from '../http/middleware';
-import { tableStore } from '../store';
-import { authorizeService, buildPath } from './access';
+import { accounts, builds, readRequestContext } from '../store';
+import { deleteBuild } from '../use-cases/builds';
 
 /**
  * DELETE /v1/Services/{ServiceSid}/Builds/{Sid} (DeleteBuild): 204, then the build is gone; 409
  * while an environment points to it (deploy another build there, or delete the environment, first).
  */
-export const handler = httpRoute(tableStore, async (event, context) => {
+export const handler = httpRoute(accounts, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
-  const { accountSid } = context.credentials;
-  const found = await tableStore.loadContext({ accountSid, serviceSid });
-  authorizeService(context.credentials, found, event.rawPath);
-  const outcome = await tableStore.deleteBuild(accountSid, serviceSid, buildSid!);
-  if (outcome === 'missing') throw notFound(event.rawPath);
-  if (outcome === 'deployed')
-    throw new ResourceInUse(`Build ${buildSid} is deployed to an environment: deploy another build there or delete the environment first`);
+  const found = await readRequestContext({ accountSid: context.credentials.accountSid, serviceSid });
+  const service = authorizeService(context.credentials, found, event.rawPath);
+  await deleteBuild(builds, service, buildSid!);
   return { statusCode: 204 };
 });

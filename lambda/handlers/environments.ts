@@ -1,28 +1,24 @@
 import { config } from '../config';
+import type { Environment, Service } from '../domain/model';
 import { decodePageToken, type Page } from '../domain/paging';
 import { createDeploymentBody, createEnvironmentBody, createVariableBody, listLogsQuery, updateVariableBody } from '../domain/schema';
-import { ANY_SID } from '../domain/sid';
+import { ANY_SID, DEPLOYMENT_SID, ENVIRONMENT_SID, VARIABLE_SID } from '../domain/sid';
+import { authorizeService, loadService, parsedOrThrow, pathSid } from '../http/access';
 import { notFound } from '../http/errors';
+import { listPage } from '../http/list-page';
 import { businessMetrics } from '../http/metrics';
 import { type ApiContext, type ApiEvent, httpRoutes, json } from '../http/middleware';
 import { renderDeployment, renderEnvironment, renderPage, renderVariable } from '../http/render';
 import { baseUrlOf, paths } from '../http/urls';
-import { tableStore } from '../store';
-import type { EnvironmentItem, ServiceItem } from '../store/items';
-import { type ContextQuery, collections, type RequestContext } from '../store/table-store';
+import { accounts, collections, environments, readRequestContext } from '../store';
 import { createEnvironment, createVariable, deleteEnvironment, deleteVariable, deploy, updateVariable } from '../use-cases/environments';
-import { authorizeService, loadService, parsedOrThrow, pathSid } from './access';
-import { listPage } from './list-page';
-
-const ENVIRONMENT_SID = /^ZE[0-9a-fA-F]{32}$/;
-const VARIABLE_SID = /^ZV[0-9a-fA-F]{32}$/;
-const DEPLOYMENT_SID = /^ZD[0-9a-fA-F]{32}$/;
+import type { ContextQuery, RequestContext } from '../use-cases/ports';
 
 const base = (event: ApiEvent) => baseUrlOf(event, config.publicBaseUrl);
 
 interface Loaded extends RequestContext {
-  service: ServiceItem;
-  environment: EnvironmentItem;
+  service: Service;
+  environment: Environment;
 }
 
 /**
@@ -34,14 +30,14 @@ async function loadEnvironment(event: ApiEvent, context: ApiContext, parameter: 
   const { accountSid } = context.credentials;
   const serviceSid = pathSid(event, 'ServiceSid');
   const environmentSid = pathSid(event, parameter, ENVIRONMENT_SID);
-  const found = await tableStore.loadContext({ accountSid, serviceSid, environmentSid, ...extra });
+  const found = await readRequestContext({ accountSid, serviceSid, environmentSid, ...extra });
   const service = authorizeService(context.credentials, found, event.rawPath);
   if (!found.environment || found.environment.account_sid !== accountSid) throw notFound(event.rawPath);
   return { ...found, service, environment: found.environment };
 }
 
 /** The Environments routes, with their Variables, Deployments and Logs. */
-export const handler = httpRoutes(tableStore, {
+export const handler = httpRoutes(accounts, {
   ListEnvironment: {
     handler: async (event, context) => {
       const service = await loadService(event, context);
@@ -56,7 +52,7 @@ export const handler = httpRoutes(tableStore, {
     handler: async (event, context) => {
       const service = await loadService(event, context);
       const request = parsedOrThrow(createEnvironmentBody.safeParse(event.body));
-      return json(201, renderEnvironment(await createEnvironment(tableStore, service, request, config.functionsDomain, new Date()), base(event)));
+      return json(201, renderEnvironment(await createEnvironment(environments, service, request, config.functionsDomain, new Date()), base(event)));
     },
   },
   FetchEnvironment: {
@@ -65,7 +61,7 @@ export const handler = httpRoutes(tableStore, {
   DeleteEnvironment: {
     handler: async (event, context) => {
       const { environment } = await loadEnvironment(event, context, 'Sid');
-      await deleteEnvironment(tableStore, environment, config.buildTtlSeconds, new Date());
+      await deleteEnvironment(environments, environment, config.buildTtlSeconds, new Date());
       return { statusCode: 204 };
     },
   },
@@ -89,7 +85,7 @@ export const handler = httpRoutes(tableStore, {
     handler: async (event, context) => {
       const { environment } = await loadEnvironment(event, context, 'EnvironmentSid');
       const request = parsedOrThrow(createVariableBody.safeParse(event.body));
-      return json(201, renderVariable(await createVariable(tableStore, environment, request, new Date()), base(event)));
+      return json(201, renderVariable(await createVariable(environments, environment, request, new Date()), base(event)));
     },
   },
   FetchVariable: {
@@ -105,14 +101,14 @@ export const handler = httpRoutes(tableStore, {
       const { variable } = await loadEnvironment(event, context, 'EnvironmentSid', { variableSid: pathSid(event, 'Sid', VARIABLE_SID) });
       if (!variable) throw notFound(event.rawPath);
       const request = parsedOrThrow(updateVariableBody.safeParse(event.body));
-      return json(200, renderVariable(await updateVariable(tableStore, variable, request, new Date()), base(event)));
+      return json(200, renderVariable(await updateVariable(environments, variable, request, new Date()), base(event)));
     },
   },
   DeleteVariable: {
     handler: async (event, context) => {
       const { variable } = await loadEnvironment(event, context, 'EnvironmentSid', { variableSid: pathSid(event, 'Sid', VARIABLE_SID) });
       if (!variable) throw notFound(event.rawPath);
-      await deleteVariable(tableStore, variable);
+      await deleteVariable(environments, variable);
       return { statusCode: 204 };
     },
   },
@@ -138,7 +134,7 @@ export const handler = httpRoutes(tableStore, {
       const parsed = createDeploymentBody.safeParse(event.body);
       const { environment, build } = await loadEnvironment(event, context, 'EnvironmentSid', { buildSid: parsed.data?.BuildSid });
       const request = parsedOrThrow(parsed);
-      const deployment = await deploy(tableStore, environment, build, request, config.buildTtlSeconds, new Date());
+      const deployment = await deploy(environments, environment, build, request, config.buildTtlSeconds, new Date());
       businessMetrics.deployment(context.credentials.accountSid);
       return json(201, renderDeployment(deployment, base(event)));
     },

@@ -1,18 +1,16 @@
 import { config } from '../config';
+import { authorizeOwnBuild, buildPath, loadAccountAndBuild } from '../http/access';
 import { httpRoute, json } from '../http/middleware';
 import { renderBuildStatus } from '../http/render';
 import { withTransientRetries } from '../http/retry';
 import { baseUrlOf } from '../http/urls';
-import { tableStore } from '../store';
-import { authorizeOwnBuild, buildPath, loadAccountAndBuild } from './access';
+import { accounts } from '../store';
 
 /**
  * How long Status retries a transient DynamoDB failure before it answers 503. Deploy tools poll
  * Status every second and Twilio's serverless toolkit ends the deploy on any non-2xx answer, so a
- * DynamoDB blip (or a restart of DynamoDB Local: the fault phase of `npm run test:load`) must be
- * ridden out here. The function's own timeout (STATUS_FUNCTION_TIMEOUT in lib/builds-stack.ts) is
- * longer than budget + reserve and shorter than API Gateway's integration timeout:
- * test/infra/builds-stack.test.ts checks both.
+ * DynamoDB blip (or a restart of DynamoDB Local) must be ridden out here. The function's own
+ * timeout must be longer than budget + reserve, and shorter than API Gateway's integration timeout.
  */
 export const STATUS_RETRY_BUDGET_MS = 22_000;
 
@@ -23,7 +21,7 @@ export const STATUS_RETRY_RESERVE_MS = 2_000;
 export const STATUS_ATTEMPT_TIMEOUT_MS = 3_000;
 
 /** GET /v1/Services/{ServiceSid}/Builds/{Sid}/Status (FetchBuildStatus). */
-export const handler = httpRoute(tableStore, async (event, context) => {
+export const handler = httpRoute(accounts, async (event, context) => {
   const { serviceSid, buildSid } = buildPath(event);
   const found = await withTransientRetries((abortSignal) => loadAccountAndBuild(context.credentials.accountSid, serviceSid, buildSid, { abortSignal }), {
     budgetMs: STATUS_RETRY_BUDGET_MS,

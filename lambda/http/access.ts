@@ -1,15 +1,16 @@
-import { BUILD_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../domain/sid';
-import { authenticate, type Credentials } from '../http/auth';
-import { invalidParameter, notFound } from '../http/errors';
-import type { ApiContext, ApiEvent } from '../http/middleware';
-import { tableStore } from '../store';
-import type { BuildItem, ServiceItem } from '../store/items';
-import type { RequestContext } from '../store/table-store';
+import type { Build, Service } from '../domain/model';
+import { BUILD_SID, ENVIRONMENT_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../domain/sid';
+import { readRequestContext } from '../store';
+import type { RequestContext } from '../use-cases/ports';
+import { authenticate, type Credentials } from './auth';
+import { invalidParameter, notFound } from './errors';
+import type { ApiContext, ApiEvent } from './middleware';
 
 const PATH_SIDS: Record<string, RegExp> = {
   ServiceSid: SERVICE_SID,
   FunctionSid: FUNCTION_OR_ASSET_SID,
   AssetSid: FUNCTION_OR_ASSET_SID,
+  EnvironmentSid: ENVIRONMENT_SID,
 };
 
 /**
@@ -33,20 +34,20 @@ export function buildPath(event: ApiEvent): { serviceSid: string; buildSid: stri
 export const versionSid = (event: ApiEvent): string => pathSid(event, 'Sid', VERSION_SID);
 
 /** 401 unless the credentials are the account's; then 404 unless the service is this account's. */
-export function authorizeService(credentials: Credentials, found: RequestContext, path: string): ServiceItem {
+export function authorizeService(credentials: Credentials, found: RequestContext, path: string): Service {
   authenticate(credentials, found.account);
   if (!found.service) throw notFound(path);
   return found.service;
 }
 
 /** The service of a `/v1/Services/{ServiceSid}/…` route, read with the account and checked to be the caller's (401, 404). */
-export async function loadService(event: ApiEvent, context: ApiContext): Promise<ServiceItem> {
-  const found = await tableStore.loadContext({ accountSid: context.credentials.accountSid, serviceSid: pathSid(event, 'ServiceSid') });
+export async function loadService(event: ApiEvent, context: ApiContext): Promise<Service> {
+  const found = await readRequestContext({ accountSid: context.credentials.accountSid, serviceSid: pathSid(event, 'ServiceSid') });
   return authorizeService(context.credentials, found, event.rawPath);
 }
 
 /** As `authorizeService`, and 404 unless the build exists in that service and account. */
-export function authorizeBuild(credentials: Credentials, found: RequestContext, path: string): BuildItem {
+export function authorizeBuild(credentials: Credentials, found: RequestContext, path: string): Build {
   authorizeService(credentials, found, path);
   if (!found.build || found.build.account_sid !== credentials.accountSid) throw notFound(path);
   return found.build;
@@ -58,14 +59,14 @@ export const loadAccountAndBuild = (
   serviceSid: string,
   buildSid: string | undefined,
   options: { abortSignal?: AbortSignal } = {},
-): Promise<RequestContext> => tableStore.loadContext({ accountSid, serviceSid, buildSid, withoutService: true }, options);
+): Promise<RequestContext> => readRequestContext({ accountSid, serviceSid, buildSid, withoutService: true }, options);
 
 /**
  * 401 unless the credentials are the account's; then 404 unless the build exists under that
  * service and is this account's. For a context read by `loadAccountAndBuild`: the build's key is under
  * its service and the build names its account, so the service item is not needed.
  */
-export function authorizeOwnBuild(credentials: Credentials, found: RequestContext, path: string): BuildItem {
+export function authorizeOwnBuild(credentials: Credentials, found: RequestContext, path: string): Build {
   authenticate(credentials, found.account);
   if (!found.build || found.build.account_sid !== credentials.accountSid) throw notFound(path);
   return found.build;

@@ -7,6 +7,7 @@ import {
   RateLimited,
   ResourceInUse,
   ResourceNotFound,
+  RetryShortly,
 } from '../domain/errors';
 
 /**
@@ -97,7 +98,6 @@ export function isTransient(error: unknown): boolean {
   return TRANSIENT_NAMES.has(candidate.name ?? '') || TRANSIENT_CODES.has(candidate.code ?? '') || (candidate.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
-/** The one table from domain errors to Twilio errors. */
 /** What the edge knows of the request an error answers. */
 export interface ErrorRequest {
   /** The request path, named by a 404. */
@@ -108,6 +108,7 @@ export interface ErrorRequest {
   limitBytes?: number;
 }
 
+/** The one table from domain errors to Twilio errors. */
 const DOMAIN_ERRORS: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainError, (error: never, request: ErrorRequest) => TwilioError]> = [
   [InvalidInput, (error: InvalidInput) => invalidParameter(error.message)],
   [ResourceNotFound, (error: ResourceNotFound, request) => notFound(request.path ?? error.message)],
@@ -116,6 +117,7 @@ const DOMAIN_ERRORS: ReadonlyArray<readonly [abstract new (...args: never[]) => 
   [ContentTooLarge, (error: ContentTooLarge) => payloadTooLarge(error.limitBytes)],
   [IdempotencyKeyReused, () => idempotencyKeyReused()],
   [RateLimited, (error: RateLimited) => tooManyRequests(error.retryAfterSeconds, error.limit)],
+  [RetryShortly, () => serviceUnavailable()],
 ];
 
 /**

@@ -7,7 +7,8 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { config } from '../config';
 import { ROUTES, type RouteId, routeKeyOf } from '../routes';
-import { type ApiKeyStore, type Credentials, parseBasicAuth, verifyApiKey } from './auth';
+import type { ApiKeyReader } from '../use-cases/ports';
+import { type Credentials, parseBasicAuth, verifyApiKey } from './auth';
 import { invalidParameter, notFound, payloadTooLarge, toTwilioError } from './errors';
 import { logger } from './logger';
 import { metrics } from './metrics';
@@ -16,10 +17,12 @@ export { logger } from './logger';
 
 /**
  * The Lambda context as our handlers see it: the caller's credentials, an account and its token
- * parsed but not yet checked (`authenticate`), or an API key already verified as its account's.
+ * parsed but not yet checked (`authenticate`), or an API key already verified as its account's;
+ * and the operation the request's route key names, found once by the chain.
  */
 export interface ApiContext extends Context {
   credentials: Credentials;
+  operation?: Operation;
 }
 
 export type ApiEvent = APIGatewayProxyEventV2;
@@ -39,11 +42,6 @@ export interface Operation {
   body?: 'form' | 'multipart';
 }
 
-/** What the chain keeps about a request while it runs. */
-export interface ChainInternal {
-  operation?: Operation;
-}
-
 const MEDIA_TYPES = { form: 'application/x-www-form-urlencoded', multipart: 'multipart/form-data' } as const;
 
 /** Twilio's request id header on every response, and every error turned into a Twilio error body. */
@@ -52,7 +50,7 @@ const twilioResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
     request.response = { ...request.response, headers: { ...request.response?.headers, 'Twilio-Request-Id': request.context.awsRequestId } };
   },
   onError: (request) => {
-    const body = (request.internal as ChainInternal).operation?.body;
+    const body = request.context.operation?.body;
     const error = toTwilioError(request.error, request.context.awsRequestId, {
       path: request.event.rawPath,
       mediaType: body && MEDIA_TYPES[body],
@@ -68,7 +66,7 @@ const twilioResponses = (): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext
  * (`SK…:secret`) is checked here, with one consistent read of its item, since only that item
  * names the account every later read is keyed by.
  */
-const requireCredentials = (apiKeys: ApiKeyStore): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
+const requireCredentials = (apiKeys: ApiKeyReader): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> => ({
   before: async (request) => {
     const login = parseBasicAuth(request.event.headers.authorization);
     request.context.credentials = 'apiKeySid' in login ? verifyApiKey(login, await apiKeys.getApiKey(login.apiKeySid)) : login;
@@ -81,43 +79,30 @@ const MAX_FORM_PARAMETERS = 1100;
 
 const decodedBody = (event: ApiEvent): string => (event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? ''));
 
-interface FormInternal {
-  longForm?: string;
-}
-
 const countPairs = (form: string): number => (form === '' ? 0 : form.split('&').length);
 
 /**
- * Form bodies: 413 over the size limit, then Middy's parser (415 for other content types), then
- * a complete re-parse of the rare forms longer than the parser's silent 1,000-key cut-off.
+ * Form bodies: 413 over the size limit, decoded from base64 once, then Middy's parser (415 for
+ * other content types); a form longer than the parser's silent 1,000-key cut-off is parsed again
+ * in full.
  */
-function formBody(): MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>[] {
-  const parser = httpUrlencodeBodyParser() as MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext>;
-  const isForm = (request: ApiRequest) => (request.internal as ChainInternal).operation?.body === 'form';
-  return [
-    {
-      before: (request: ApiRequest) => {
-        if (!isForm(request)) return;
-        const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
-        if (bytes > config.maxBodyBytes) throw payloadTooLarge(config.maxBodyBytes);
-        const form = decodedBody(request.event);
-        // Decoded once, here: the parser then reads the plain text.
-        request.event.body = form;
-        request.event.isBase64Encoded = false;
-        const pairs = countPairs(form);
-        if (pairs > MAX_FORM_PARAMETERS) throw invalidParameter(`Too many parameters: ${pairs}, at most ${MAX_FORM_PARAMETERS} are accepted`);
-        if (pairs > QUERYSTRING_MAX_KEYS) (request.internal as FormInternal).longForm = form;
-      },
+function formBody(): ApiMiddleware {
+  const parser = httpUrlencodeBodyParser() as ApiMiddleware;
+  return {
+    before: async (request: ApiRequest) => {
+      if (request.context.operation?.body !== 'form') return;
+      const { event } = request;
+      const bytes = event.isBase64Encoded ? Math.floor(((event.body ?? '').length * 3) / 4) : Buffer.byteLength(event.body ?? '');
+      if (bytes > config.maxBodyBytes) throw payloadTooLarge(config.maxBodyBytes);
+      const form = decodedBody(event);
+      event.body = form;
+      event.isBase64Encoded = false;
+      const pairs = countPairs(form);
+      if (pairs > MAX_FORM_PARAMETERS) throw invalidParameter(`Too many parameters: ${pairs}, at most ${MAX_FORM_PARAMETERS} are accepted`);
+      await parser.before?.(request);
+      if (pairs > QUERYSTRING_MAX_KEYS) (event as { body: unknown }).body = parseForm(form, '&', '=', { maxKeys: MAX_FORM_PARAMETERS });
     },
-    { before: (request: ApiRequest) => (isForm(request) ? parser.before?.(request) : undefined) },
-    {
-      before: (request: ApiRequest) => {
-        const { longForm } = request.internal as FormInternal;
-        if (longForm === undefined) return;
-        (request.event as { body: unknown }).body = parseForm(longForm, '&', '=', { maxKeys: MAX_FORM_PARAMETERS });
-      },
-    },
-  ];
+  };
 }
 
 const corsHeaders = () =>
@@ -144,16 +129,15 @@ function chain(resolve: (event: ApiEvent) => Operation | undefined, credentials:
     .use(twilioResponses())
     .use({
       before: (request: ApiRequest) => {
-        (request.internal as ChainInternal).operation = resolve(request.event);
+        request.context.operation = resolve(request.event);
       },
     });
   if (credentials) route.use(credentials);
   route.use(formBody());
   if (multipart) route.use(multipart);
   return route.handler((event, context) => {
-    const operation = resolve(event);
-    if (!operation) throw notFound(event.rawPath);
-    return operation.handler(event, context);
+    if (!context.operation) throw notFound(event.rawPath);
+    return context.operation.handler(event, context);
   });
 }
 
@@ -164,9 +148,9 @@ export interface RouteOptions {
 
 /**
  * One route's function: the one chain around one handler. `apiKeys` is where API keys are
- * looked up (the table store): every authenticated route takes them.
+ * looked up (the accounts store): every authenticated route takes them.
  */
-export function httpRoute(apiKeys: ApiKeyStore, handler: Operation['handler'], options: RouteOptions = {}) {
+export function httpRoute(apiKeys: ApiKeyReader, handler: Operation['handler'], options: RouteOptions = {}) {
   const operation: Operation = { handler, ...(options.form ? { body: 'form' as const } : {}) };
   return chain(() => operation, requireCredentials(apiKeys));
 }
@@ -183,7 +167,7 @@ export function anonymousRoute(handler: Operation['handler']) {
  * bodies need the multipart parser (lambda/http/multipart.ts), passed in by the one function
  * that takes uploads, so that no other function bundles it. `apiKeys` as for `httpRoute`.
  */
-export function httpRoutes(apiKeys: ApiKeyStore, operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
+export function httpRoutes(apiKeys: ApiKeyReader, operations: Partial<Record<RouteId, Operation>>, parsers: { multipart?: ApiMiddleware } = {}) {
   const byRouteKey = new Map<string, Operation>();
   for (const route of ROUTES) {
     const operation = operations[route.id];

@@ -1,7 +1,7 @@
 import httpMultipartBodyParser from '@middy/http-multipart-body-parser';
 import { config } from '../config';
 import { invalidParameter, payloadTooLarge } from './errors';
-import type { ApiEvent, ApiMiddleware, ApiRequest, ChainInternal } from './middleware';
+import type { ApiEvent, ApiMiddleware, ApiRequest } from './middleware';
 
 /** Multipart framing and the Path and Visibility fields, on top of the content itself. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -35,7 +35,7 @@ export function multipartBody(): ApiMiddleware {
   }) as ApiMiddleware;
   return {
     before: (request: ApiRequest) => {
-      if ((request.internal as ChainInternal).operation?.body !== 'multipart') return;
+      if (request.context.operation?.body !== 'multipart') return;
       const bytes = request.event.isBase64Encoded ? Math.floor(((request.event.body ?? '').length * 3) / 4) : Buffer.byteLength(request.event.body ?? '');
       if (bytes > config.maxContentBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(config.maxContentBytes);
       if (!hasCloseDelimiter(request.event)) throw invalidParameter('Invalid multipart/form-data body');

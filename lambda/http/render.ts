@@ -1,16 +1,6 @@
-import { buildVersionEntry } from '../domain/build-version';
+import { buildVersionEntry } from '../domain/build';
+import type { AssetVersion, Build, Deployable, Deployment, Environment, FunctionVersion, Service, StoredBuildVersion, Variable } from '../domain/model';
 import { encodePageToken, type Page, type PageCursor } from '../domain/paging';
-import type {
-  AssetVersionItem,
-  BuildItem,
-  DeploymentItem,
-  EnvironmentItem,
-  FunctionItem,
-  FunctionVersionItem,
-  ServiceItem,
-  StoredBuildVersion,
-  VariableItem,
-} from '../store/items';
 import { pageUrl, paths } from './urls';
 
 /** Twilio's timestamps: ISO 8601 in UTC without fractional seconds. */
@@ -19,7 +9,7 @@ export function twilioDate(iso: string): string {
 }
 
 /** The Service resource. */
-export function renderService(service: ServiceItem, base: string) {
+export function renderService(service: Service, base: string) {
   const path = paths.service(service.sid);
   return {
     sid: service.sid,
@@ -41,7 +31,7 @@ export function renderService(service: ServiceItem, base: string) {
   };
 }
 
-const renderDeployable = (item: FunctionItem, url: string) => ({
+const renderDeployable = (item: Deployable, url: string) => ({
   sid: item.sid,
   account_sid: item.account_sid,
   service_sid: item.service_sid,
@@ -52,19 +42,19 @@ const renderDeployable = (item: FunctionItem, url: string) => ({
 });
 
 /** The Function resource. */
-export const renderFunction = (item: FunctionItem, base: string) => ({
+export const renderFunction = (item: Deployable, base: string) => ({
   ...renderDeployable(item, `${base}${paths.function(item.service_sid, item.sid)}`),
   links: { function_versions: `${base}${paths.functionVersions(item.service_sid, item.sid)}` },
 });
 
 /** The Asset resource. */
-export const renderAsset = (item: FunctionItem, base: string) => ({
+export const renderAsset = (item: Deployable, base: string) => ({
   ...renderDeployable(item, `${base}${paths.asset(item.service_sid, item.sid)}`),
   links: { asset_versions: `${base}${paths.assetVersions(item.service_sid, item.sid)}` },
 });
 
 /** The Function Version resource. */
-export function renderFunctionVersion(version: FunctionVersionItem, base: string) {
+export function renderFunctionVersion(version: FunctionVersion, base: string) {
   return {
     sid: version.sid,
     account_sid: version.account_sid,
@@ -79,7 +69,7 @@ export function renderFunctionVersion(version: FunctionVersionItem, base: string
 }
 
 /** The Asset Version resource. */
-export function renderAssetVersion(version: AssetVersionItem, base: string) {
+export function renderAssetVersion(version: AssetVersion, base: string) {
   return {
     sid: version.sid,
     account_sid: version.account_sid,
@@ -93,7 +83,7 @@ export function renderAssetVersion(version: AssetVersionItem, base: string) {
 }
 
 /** The Function Version Content resource: the content as text. */
-export function renderFunctionVersionContent(version: FunctionVersionItem, content: string, base: string) {
+export function renderFunctionVersionContent(version: FunctionVersion, content: string, base: string) {
   return {
     sid: version.sid,
     account_sid: version.account_sid,
@@ -105,7 +95,7 @@ export function renderFunctionVersionContent(version: FunctionVersionItem, conte
 }
 
 /** The Environment resource: `build_sid` and `domain_suffix` are null when unset, as Twilio renders them. */
-export function renderEnvironment(environment: EnvironmentItem, base: string) {
+export function renderEnvironment(environment: Environment, base: string) {
   const { service_sid: serviceSid, sid } = environment;
   return {
     sid,
@@ -127,7 +117,7 @@ export function renderEnvironment(environment: EnvironmentItem, base: string) {
 }
 
 /** The Variable resource. */
-export function renderVariable(variable: VariableItem, base: string) {
+export function renderVariable(variable: Variable, base: string) {
   return {
     sid: variable.sid,
     account_sid: variable.account_sid,
@@ -142,7 +132,7 @@ export function renderVariable(variable: VariableItem, base: string) {
 }
 
 /** The Deployment resource. */
-export function renderDeployment(deployment: DeploymentItem, base: string) {
+export function renderDeployment(deployment: Deployment, base: string) {
   return {
     sid: deployment.sid,
     account_sid: deployment.account_sid,
@@ -156,7 +146,7 @@ export function renderDeployment(deployment: DeploymentItem, base: string) {
 }
 
 /** A build's view of a version: Twilio shows the visibility in capitals there. */
-function renderBuildVersion(build: BuildItem, stored: StoredBuildVersion, ownerKey: 'function_sid' | 'asset_sid') {
+function renderBuildVersion(build: Build, stored: StoredBuildVersion, ownerKey: 'function_sid' | 'asset_sid') {
   const entry = buildVersionEntry(stored);
   return {
     sid: entry.s,
@@ -170,7 +160,7 @@ function renderBuildVersion(build: BuildItem, stored: StoredBuildVersion, ownerK
 }
 
 /** The Build resource as Twilio's API renders it. */
-export function renderBuild(build: BuildItem, base: string) {
+export function renderBuild(build: Build, base: string) {
   return {
     sid: build.sid,
     account_sid: build.account_sid,
@@ -188,7 +178,7 @@ export function renderBuild(build: BuildItem, base: string) {
 }
 
 /** The Build Status resource. */
-export function renderBuildStatus(build: BuildItem, base: string) {
+export function renderBuildStatus(build: Build, base: string) {
   return {
     sid: build.sid,
     account_sid: build.account_sid,
