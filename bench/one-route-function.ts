@@ -1,17 +1,17 @@
 /**
  * The architecture comparison's other side: FetchFunction served by a function of its own, as
- * the build routes are, instead of by the `functions` family function (14 routes). The same
+ * the build routes are, instead of by the `functions` function (15 routes). The same
  * operation as lambda/handlers/functions.ts's FetchFunction, built from the same modules and the
- * same Middy chain (`httpRoutes`); only the other 13 routes are left out. Bundled with the
+ * same Middy chain (`httpRoutes`); only the other 14 routes are left out. Bundled with the
  * stack's options; the cold start serves the same FetchFunction request to both.
  */
 import { config } from '../lambda/config';
-import { FUNCTIONS, loadDeployable } from '../lambda/handlers/families';
+import { FUNCTIONS, loadDeployable } from '../lambda/http/deployables';
 import { httpRoutes, json } from '../lambda/http/middleware';
 import { baseUrlOf } from '../lambda/http/urls';
-import { tableStore } from '../lambda/store';
+import { accounts } from '../lambda/store';
 
-export const handler = httpRoutes(tableStore, {
+export const handler = httpRoutes(accounts, {
   FetchFunction: {
     handler: async (event, context) =>
       json(200, FUNCTIONS.render((await loadDeployable(event, context, FUNCTIONS, 'Sid')).parent, baseUrlOf(event, config.publicBaseUrl))),

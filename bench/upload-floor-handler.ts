@@ -12,7 +12,7 @@ import { PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/cl
 import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { newSid } from '../lambda/domain/sid';
 import { documentClient as documents } from '../lambda/store/client';
-import { S3_CLIENT_OPTIONS } from '../lambda/store/content-store';
+import { S3_CLIENT_OPTIONS } from '../lambda/store/content';
 import { keys, PARENT_INDEX, TABLE_KEY, UNREFERENCED_TAG } from '../lambda/store/keys';
 import { ACCOUNT, ASSET, SERVICE } from './lib/seed';
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { BuildStatus } from '../lambda/store/items';
+import type { BuildStatus } from '../lambda/domain/model';
 import { BUILD_SORT_PREFIX, DEPLOYMENT_SORT_PREFIX, TABLE_KEY } from '../lambda/store/keys';
 import { applyInputTemplate, matchesPattern, type Pattern, type StreamEvent } from './build-outbox';
 import { renderDefinition } from './workflow-definition';

@@ -60,8 +60,8 @@ export const INTEGRATION_TIMEOUT = Duration.seconds(29);
 export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 /**
- * The DynamoDB actions each function's handlers perform, from lambda/store/table-store.ts: every
- * route reads its context with BatchGetItem (loadContext), and an API key's item first with
+ * The DynamoDB actions each function's handlers perform, from the lambda/store table modules: every
+ * route reads its context with BatchGetItem (readContext), and an API key's item first with
  * GetItem (getApiKey, lambda/http/middleware.ts). Create Build writes the build with
  * PutItem, or with a TransactWriteItems of Puts (build, idempotency record), which IAM authorizes
  * as PutItem; it reads an idempotency record and a replayed build with GetItem, and nothing else:
@@ -111,7 +111,7 @@ const TABLE_ACTIONS: Record<FunctionEntry, string[]> = {
 };
 
 /**
- * The S3 actions each function performs on the content bucket (lambda/store/content-store.ts):
+ * The S3 actions each function performs on the content bucket (lambda/store/content.ts):
  * uploads put, then untag once the item points to the object (and remove the object again when
  * the item cannot be written); function content is
  * read by the functions function, which also deletes the content of deleted functions and assets;
@@ -167,7 +167,7 @@ export interface BuildsStackProps extends StackProps {
   settings: BuildsStackSettings;
 }
 
-/** The Builds API: one DynamoDB table, a function per route behind an HTTP API, and the build workflow. */
+/** The Builds API: one DynamoDB table, a function per resource family behind an HTTP API, and the build workflow. */
 export class BuildsStack extends Stack {
   readonly table: TableV2;
   readonly contentBucket: Bucket;

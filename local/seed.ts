@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { newTokenHash } from '../lambda/domain/credentials';
 import { newDomainBase } from '../lambda/domain/resources';
 import { ACCOUNT_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from '../lambda/domain/sid';
-import { newTokenHash } from '../lambda/http/auth';
 import { type ItemKey, keys, PARENT_INDEX } from '../lambda/store/keys';
 
 const sid = (pattern: RegExp) => z.string().regex(pattern, { error: `must match ${pattern.source}` });

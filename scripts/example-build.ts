@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuild } from '../lambda/domain/build';
-import type { BuildItem } from '../lambda/store/items';
+import type { Build } from '../lambda/domain/model';
+import { readContext } from '../lambda/store/context';
 import { keys } from '../lambda/store/keys';
-import { TableStore } from '../lambda/store/table-store';
+import { Table } from '../lambda/store/table';
 import { readSeedFile } from '../local/seed';
 
 export const DEMO_SEED_FILE = fileURLToPath(new URL('../local/demo-seed.json', import.meta.url));
@@ -31,9 +32,9 @@ export function demoSids() {
  * function and asset versions, as the create handler would have stored it. Returns undefined,
  * writing nothing, when the table does not hold the demo service and versions.
  */
-export async function putExampleBuild(client: DynamoDBDocumentClient, tableName: string, now: Date = new Date()): Promise<BuildItem | undefined> {
+export async function putExampleBuild(client: DynamoDBDocumentClient, tableName: string, now: Date = new Date()): Promise<Build | undefined> {
   const demo = demoSids();
-  const found = await new TableStore(client, tableName).loadContext({
+  const found = await readContext(new Table(client, tableName), {
     accountSid: demo.account.sid,
     serviceSid: demo.serviceSid,
     functionVersionSids: [demo.functionVersionSid],
@@ -42,7 +43,7 @@ export async function putExampleBuild(client: DynamoDBDocumentClient, tableName:
   const functionVersion = found.functionVersions.get(demo.functionVersionSid);
   const assetVersion = found.assetVersions.get(demo.assetVersionSid);
   if (!found.account || !found.service || !functionVersion || !assetVersion) return undefined;
-  const build: BuildItem = {
+  const build: Build = {
     ...newBuild({
       accountSid: demo.account.sid,
       serviceSid: demo.serviceSid,

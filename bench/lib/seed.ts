@@ -1,4 +1,4 @@
-import { hourOf } from '../../lambda/domain/guards';
+import { hourOf } from '../../lambda/domain/rate-limit';
 import { type ItemKey, keys } from '../../lambda/store/keys';
 import type { Seed } from '../../local/seed';
 import { toolkitMultipart } from './multipart';

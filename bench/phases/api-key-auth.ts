@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { TableStore } from '../../lambda/store/table-store';
+import { AccountTable } from '../../lambda/store/accounts';
+import { Table } from '../../lambda/store/table';
 import { type LambdaHttpHandler, lambdaContext } from '../../local/http-adapter';
 import { startLocalStack } from '../../local/stack';
 import { runAccountsCommand } from '../../scripts/lib/accounts';
@@ -43,7 +44,11 @@ async function main(): Promise<void> {
     port: 0,
     env: handlerEnv(),
   });
-  const created = await runAccountsCommand(new TableStore(stack.documentClient, stack.tableName), { command: 'create-key', sid: ACCOUNT.sid, json: true });
+  const created = await runAccountsCommand(new AccountTable(new Table(stack.documentClient, stack.tableName)), {
+    command: 'create-key',
+    sid: ACCOUNT.sid,
+    json: true,
+  });
   const key = created.json as { sid: string; secret: string };
   const keyAuthorization = `Basic ${Buffer.from(`${key.sid}:${key.secret}`).toString('base64')}`;
 

@@ -15,9 +15,9 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { hourOf } from '../../lambda/domain/guards';
+import type { Build } from '../../lambda/domain/model';
+import { hourOf } from '../../lambda/domain/rate-limit';
 import { newBuildSid } from '../../lambda/domain/sid';
-import type { BuildItem } from '../../lambda/store/items';
 import { type ItemKey, keys } from '../../lambda/store/keys';
 import { type LambdaHttpHandler, lambdaContext } from '../../local/http-adapter';
 import { startLocalStack } from '../../local/stack';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const template = (await stack.documentClient.send(new GetCommand({ TableName: table, Key: keys.build(SERVICE, lastBuildSid) }))).Item as {
     account_sid: string;
     service_sid: string;
-    runtime: BuildItem['runtime'];
+    runtime: Build['runtime'];
   } & Record<string, unknown>;
 
   async function bare(): Promise<number> {

@@ -20,8 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { newBuild } from '../../lambda/domain/build';
+import type { AssetVersion, FunctionVersion } from '../../lambda/domain/model';
 import { DYNAMODB_CLIENT_OPTIONS } from '../../lambda/store/client';
-import type { AssetVersionItem, FunctionVersionItem } from '../../lambda/store/items';
 import { type ItemKey, keys, TABLE_KEY } from '../../lambda/store/keys';
 import { startLocalBackend } from '../../local/backend';
 import { dynamoDbEndpoint, fail, onRequest, report } from '../lib/ipc';
@@ -54,8 +54,8 @@ async function main(): Promise<void> {
     const build = newBuild({
       accountSid: ACCOUNT.sid,
       serviceSid: SERVICE,
-      functionVersions: versions<FunctionVersionItem>(FUNCTION_VERSIONS, keys.functionVersion),
-      assetVersions: versions<AssetVersionItem>(ASSET_VERSIONS, keys.assetVersion),
+      functionVersions: versions<FunctionVersion>(FUNCTION_VERSIONS, keys.functionVersion),
+      assetVersions: versions<AssetVersion>(ASSET_VERSIONS, keys.assetVersion),
       dependencies: [
         { name: 'twilio', version: '5.3.0' },
         { name: '@twilio/runtime-handler', version: '2.0.0' },

@@ -16,7 +16,6 @@ import { Agent, request } from 'node:http';
 import { arch, platform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { newSid } from '../../lambda/domain/sid';
-import { keys } from '../../lambda/store/keys';
 import { fail, onRequest, report } from '../lib/ipc';
 import { ASSET_VERSIONS_PATH, AUTHORIZATION, SERVICE, uploadForm } from '../lib/seed';
 import type { UploadStackReady } from './upload-stack';
@@ -36,8 +35,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 // The handler's content store, configured from the environment as in the function.
 process.env.S3_ENDPOINT = target.s3Endpoint;
 process.env.CONTENT_BUCKET = target.bucket;
-const { contentStore } = await import('../../lambda/store/index');
-const content = contentStore();
+const { content: contentOf } = await import('../../lambda/store/index');
+const content = contentOf();
 
 /** One upload over HTTP, timed to the end of the response; throws unless 201. */
 function upload(body: Buffer, contentType: string): Promise<number> {
@@ -78,9 +77,12 @@ function upload(body: Buffer, contentType: string): Promise<number> {
 
 /** The handler's PutObject, bare: same parameters, the checksum computed inside the timer. */
 async function floor(bytes: Buffer): Promise<number> {
-  const key = keys.content(SERVICE, newSid('ZN'));
   const started = performance.now();
-  await content.put(key, bytes, 'application/octet-stream', createHash('sha256').update(bytes).digest('base64'));
+  await content.put(SERVICE, newSid('ZN'), {
+    bytes,
+    contentType: 'application/octet-stream',
+    sha256Base64: createHash('sha256').update(bytes).digest('base64'),
+  });
   return performance.now() - started;
 }
 

@@ -39,8 +39,8 @@ async function main(): Promise<void> {
   });
   // The handler's own clients (same module instances as the handlers the stack imported).
   const { dynamoDb } = await import('../../lambda/store/client');
-  const { contentStore } = await import('../../lambda/store/index');
-  const s3 = (contentStore() as unknown as { client: S3Client }).client;
+  const { content } = await import('../../lambda/store/index');
+  const s3 = (content() as unknown as { client: S3Client }).client;
 
   let breakdown: UploadBreakdown = { commandMs: {}, putObjectBytes: [] };
   const time = (client: TimedStack) =>

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ACCOUNT_SID, API_KEY_SID, newSid } from '../../lambda/domain/sid';
-import { newApiKeySecretHash, newSecret, newTokenHash } from '../../lambda/http/auth';
-import type { AccountItem, ApiKeyItem } from '../../lambda/store/items';
-import type { TableStore } from '../../lambda/store/table-store';
+import { ResourceNotFound } from '../../lambda/domain/errors';
+import type { Account, ApiKey } from '../../lambda/domain/model';
+import { ACCOUNT_SID, API_KEY_SID } from '../../lambda/domain/sid';
+import { createAccount, createApiKey, revokeApiKey, rotateAuthToken } from '../../lambda/use-cases/accounts';
+import type { AccountStore } from '../../lambda/use-cases/ports';
 import { TABLE_OPTIONS_HELP, UsageError } from './table';
 
 export const ACCOUNTS_USAGE = `Usage: npm run accounts -- <command> [--json] [--table <name> | --stack <name>]
@@ -16,12 +17,6 @@ Commands:
   --json prints the result as JSON, for scripts.
 ${TABLE_OPTIONS_HELP}
 Exit code 0 on success, 1 on failure (no such account or key, AWS error), 2 for a usage error.`;
-
-/** What the commands need of the table. */
-export type AccountsTable = Pick<
-  TableStore,
-  'insertAccount' | 'getAccount' | 'listAccounts' | 'setAuthTokenHash' | 'insertApiKey' | 'listApiKeys' | 'deleteApiKey'
->;
 
 /** A failure a person can act on (no such account or key): exit code 1 with the message. */
 export class AccountsError extends Error {
@@ -93,13 +88,13 @@ function parseOptions(argv: string[]) {
   });
 }
 
-const accountView = (account: AccountItem) => ({
+const accountView = (account: Account) => ({
   sid: account.sid,
   friendly_name: account.friendly_name ?? null,
   date_created: account.date_created ?? null,
 });
 
-const keyView = (key: ApiKeyItem) => ({ sid: key.sid, account_sid: key.account_sid, friendly_name: key.friendly_name, date_created: key.date_created });
+const keyView = (key: ApiKey) => ({ sid: key.sid, account_sid: key.account_sid, friendly_name: key.friendly_name, date_created: key.date_created });
 
 /** What a command prints: the JSON of the result with --json, else lines for a person. */
 export interface AccountsOutput {
@@ -110,63 +105,53 @@ export interface AccountsOutput {
 const SHOWN_ONCE = 'Shown once: it is stored only as a salted hash.';
 
 /** Runs one command against the table; throws AccountsError when there is no such account or key. */
-export async function runAccountsCommand(table: AccountsTable, command: AccountsCommand, now: Date = new Date()): Promise<AccountsOutput> {
+export async function runAccountsCommand(accounts: AccountStore, command: AccountsCommand, now: Date = new Date()): Promise<AccountsOutput> {
+  try {
+    return await run(accounts, command, now);
+  } catch (error) {
+    if (error instanceof ResourceNotFound) throw new AccountsError(`No ${command.command === 'revoke-key' ? 'API key' : 'account'} ${error.message}.`);
+    throw error;
+  }
+}
+
+async function run(accounts: AccountStore, command: AccountsCommand, now: Date): Promise<AccountsOutput> {
   switch (command.command) {
     case 'create': {
-      const authToken = newSecret();
-      const account: AccountItem = {
-        sid: newSid('AC', now),
-        ...newTokenHash(authToken),
-        friendly_name: command.name ?? 'Account',
-        date_created: now.toISOString(),
-        date_updated: now.toISOString(),
-      };
-      await table.insertAccount(account);
+      const { account, authToken } = await createAccount(accounts, command.name ?? 'Account', now);
       return {
         json: { ...accountView(account), auth_token: authToken },
         text: `Account SID: ${account.sid}\nAuth token:  ${authToken}\n${SHOWN_ONCE}`,
       };
     }
     case 'list': {
-      const accounts = (await table.listAccounts()).map(accountView);
+      const list = (await accounts.list()).map(accountView);
       return {
-        json: accounts,
-        text: accounts.length === 0 ? 'No accounts.' : accounts.map((a) => `${a.sid}  ${a.date_created ?? '(seeded)'}  ${a.friendly_name ?? ''}`).join('\n'),
+        json: list,
+        text: list.length === 0 ? 'No accounts.' : list.map((a) => `${a.sid}  ${a.date_created ?? '(seeded)'}  ${a.friendly_name ?? ''}`).join('\n'),
       };
     }
     case 'rotate-token': {
       const sid = command.sid as string;
-      const authToken = newSecret();
-      if (!(await table.setAuthTokenHash(sid, newTokenHash(authToken), now))) throw new AccountsError(`No account ${sid}.`);
+      const authToken = await rotateAuthToken(accounts, sid, now);
       return { json: { sid, auth_token: authToken }, text: `Account SID: ${sid}\nAuth token:  ${authToken}\n${SHOWN_ONCE} The old token no longer works.` };
     }
     case 'create-key': {
       const accountSid = command.sid as string;
-      const secret = newSecret();
-      const key: ApiKeyItem = {
-        sid: newSid('SK', now),
-        account_sid: accountSid,
-        friendly_name: command.name ?? 'API key',
-        ...newApiKeySecretHash(secret),
-        date_created: now.toISOString(),
-      };
-      if ((await table.insertApiKey(key)) === 'account-missing') throw new AccountsError(`No account ${accountSid}.`);
+      const { key, secret } = await createApiKey(accounts, accountSid, command.name ?? 'API key', now);
       return { json: { ...keyView(key), secret }, text: `API key SID: ${key.sid}\nSecret:      ${secret}\nAccount SID: ${accountSid}\n${SHOWN_ONCE}` };
     }
     case 'list-keys': {
       const accountSid = command.sid as string;
-      if (!(await table.getAccount(accountSid))) throw new AccountsError(`No account ${accountSid}.`);
-      const keys = (await table.listApiKeys(accountSid)).map(keyView);
+      if (!(await accounts.get(accountSid))) throw new ResourceNotFound(accountSid);
+      const keys = (await accounts.listApiKeys(accountSid)).map(keyView);
       return {
         json: keys,
         text: keys.length === 0 ? `No API keys of ${accountSid}.` : keys.map((k) => `${k.sid}  ${k.date_created}  ${k.friendly_name}`).join('\n'),
       };
     }
     case 'revoke-key': {
-      const keySid = command.sid as string;
-      const revoked = await table.deleteApiKey(keySid);
-      if (!revoked) throw new AccountsError(`No API key ${keySid}.`);
-      return { json: { ...keyView(revoked), revoked: true }, text: `Revoked ${keySid} (account ${revoked.account_sid}): requests with it now get 401.` };
+      const revoked = await revokeApiKey(accounts, command.sid as string);
+      return { json: { ...keyView(revoked), revoked: true }, text: `Revoked ${revoked.sid} (account ${revoked.account_sid}): requests with it now get 401.` };
     }
   }
 }
