@@ -6,11 +6,13 @@ import ts from 'typescript';
 /**
  * What each Lambda function may do, derived from its handler's code instead of written by hand:
  * starting at `export const handler` of lambda/handlers/<entry>.ts, follow every value the code
- * references (with the TypeScript type checker, so `stores.table.insert(…)` resolves to
- * TableStore.insert and `this.batchGet(…)` to the private method) and collect the AWS SDK
- * commands it constructs (`new PutCommand(…)`); each command maps to the IAM action that
- * authorizes it. Only what is referenced counts: a module imported for one function does not
- * grant the others it defines, and a method of a store is followed only where it is called.
+ * references (with the TypeScript type checker, so `this.table.batchGet(…)` resolves to the
+ * method, and a use case's `builds.insert(…)` on its port interface to the method of every class
+ * of lambda/ that `implements` that port) and collect the AWS SDK commands it constructs
+ * (`new PutCommand(…)`, and lib-dynamodb's `paginateQuery`, which sends QueryCommands); each
+ * command maps to the IAM action that authorizes it. Only what is referenced counts: a module
+ * imported for one function does not grant the others it defines, and a method of a store is
+ * followed only where it is called.
  */
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,6 +68,9 @@ export const TRANSACTION_PART_ACTIONS: Record<string, string> = {
   ConditionCheck: 'dynamodb:ConditionCheckItem',
   Get: 'dynamodb:GetItem',
 };
+
+/** SDK functions that send a command of their own, by the command they send. */
+const COMMAND_FUNCTIONS: Record<string, string> = { paginateQuery: 'QueryCommand' };
 
 /** A command the handler constructs, where. */
 export interface CommandUse {
@@ -130,6 +135,8 @@ export class HandlerAnalyzer {
   private readonly program: ts.Program;
   private readonly checker: ts.TypeChecker;
   private readonly cache = new Map<string, Analysis>();
+  /** The class methods of lambda/ that implement each member of a port interface (`class X implements Port`). */
+  private readonly implementations = new Map<ts.Declaration, ts.Declaration[]>();
 
   constructor(entries: readonly string[]) {
     const configFile = ts.readConfigFile(join(PROJECT_ROOT, 'tsconfig.json'), ts.sys.readFile);
@@ -137,6 +144,23 @@ export class HandlerAnalyzer {
     const rootNames = entries.map((entry) => join(HANDLERS_DIR, `${entry}.ts`)).filter((file) => existsSync(file));
     this.program = ts.createProgram({ rootNames, options: { ...options, noEmit: true } });
     this.checker = this.program.getTypeChecker();
+    for (const source of this.program.getSourceFiles()) {
+      if (isInLambda(source.fileName)) ts.forEachChild(source, (node) => this.indexImplementations(node));
+    }
+  }
+
+  private indexImplementations(node: ts.Node): void {
+    if (!ts.isClassDeclaration(node)) return;
+    const implemented = (node.heritageClauses ?? []).filter((clause) => clause.token === ts.SyntaxKind.ImplementsKeyword).flatMap((clause) => clause.types);
+    for (const type of implemented) {
+      let port = this.checker.getSymbolAtLocation(type.expression);
+      if (port && port.flags & ts.SymbolFlags.Alias) port = this.checker.getAliasedSymbol(port);
+      port?.members?.forEach((member, name) => {
+        const method = node.members.find((candidate) => candidate.name && ts.isIdentifier(candidate.name) && candidate.name.text === name);
+        if (!method) return;
+        for (const signature of member.declarations ?? []) this.implementations.set(signature, [...(this.implementations.get(signature) ?? []), method]);
+      });
+    }
   }
 
   analyze(entry: string): Analysis {
@@ -155,7 +179,9 @@ export class HandlerAnalyzer {
     const seen = new Set<ts.Node>();
     const queue: ts.Node[] = [];
     const files = new Set<ts.SourceFile>();
-    const commands = new Map<ts.NewExpression, CommandUse>();
+    const commands = new Map<ts.Node, CommandUse>();
+    /** Where the `queryAll` calls reached read: their input names an index or not. */
+    const queryAllSources = new Set<'table' | 'index'>();
     /** Collections reached (object literals with `partition` and `prefix`): listed from the table or from the index. */
     const collectionSources = new Set<'table' | 'index'>();
 
@@ -198,6 +224,13 @@ export class HandlerAnalyzer {
           if (ts.isSourceFile(declaration) || isObjectMemberRead(identifier)) continue;
           reachFile(source);
           enqueue(declaration);
+          for (const implementation of this.implementations.get(declaration) ?? []) {
+            reachFile(implementation.getSourceFile());
+            enqueue(implementation);
+          }
+        } else if (identifier.text in COMMAND_FUNCTIONS && ts.isCallExpression(identifier.parent) && identifier.parent.expression === identifier) {
+          if (!/[\\/]@aws-sdk[\\/]/.test(source.fileName)) continue;
+          commands.set(identifier.parent, { name: COMMAND_FUNCTIONS[identifier.text]!, at: position(identifier) });
         } else if (/Command$/.test(identifier.text) && ts.isNewExpression(identifier.parent) && identifier.parent.expression === identifier) {
           if (!/[\\/]@aws-sdk[\\/]/.test(source.fileName)) continue;
           commands.set(identifier.parent, { name: identifier.text, at: position(identifier) });
@@ -223,6 +256,9 @@ export class HandlerAnalyzer {
           collectionSources.add(byParent && ts.isPropertyAssignment(byParent) && byParent.initializer.kind === ts.SyntaxKind.TrueKeyword ? 'index' : 'table');
         }
       }
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'queryAll') {
+        queryAllSources.add(node.arguments.some((argument) => propertyNames(argument, checker).includes('IndexName')) ? 'index' : 'table');
+      }
       if (ts.isIdentifier(node)) onIdentifier(node);
       ts.forEachChild(node, visit);
     };
@@ -245,7 +281,10 @@ export class HandlerAnalyzer {
       }
       const permission = COMMAND_PERMISSIONS[command.name];
       if (!permission) throw new Error(`No IAM action known for ${command.name} (${command.at}): add it to COMMAND_PERMISSIONS and review the stack`);
-      if (command.name === 'QueryCommand' && propertyNames(node, checker).includes('IndexName')) {
+      if (command.name === 'QueryCommand' && ts.isCallExpression(node)) {
+        // Table.queryAll's paginator: its callers' input says whether it reads the table or the index.
+        for (const resource of queryAllSources.size > 0 ? queryAllSources : ['table' as const]) permissions.push({ action: permission.action, resource });
+      } else if (command.name === 'QueryCommand' && propertyNames(node, checker).includes('IndexName')) {
         // queryPage: the collection says whether it reads the table or the index.
         if (collectionSources.size === 0) throw new Error(`The Query at ${command.at} may read an index, but no collection is reached`);
         for (const resource of collectionSources) permissions.push({ action: permission.action, resource });
