@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { hourOf } from '../../lambda/domain/guards';
+import { hourOf } from '../../lambda/domain/rate-limit';
 import { keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, FUNCTION_VERSIONS, OTHER_ACCOUNT, OTHER_FUNCTION_VERSION, OTHER_SERVICE, SERVICE } from '../support/fixtures';

@@ -636,11 +636,11 @@ describe('deletes leave nothing behind', () => {
     it('deleted after the handler read it and put the content answers 404 / 20404, and leaves no version item and no object', async () => {
       const parent = await createDeployable(stack, family, SERVICE, 'deleted mid-upload');
       const before = await snapshot(stack);
-      const { tableStore } = await import('../../lambda/store');
-      const insertVersion = tableStore.insertVersion.bind(tableStore);
+      const { deployables } = await import('../../lambda/store');
+      const insertVersion = deployables.insertVersion.bind(deployables);
       let raced: { sid: string; object_key?: string } | undefined;
       // The race made certain: the delete lands between the content's put and the version's write.
-      const spy = vi.spyOn(tableStore, 'insertVersion').mockImplementationOnce(async (version) => {
+      const spy = vi.spyOn(deployables, 'insertVersion').mockImplementationOnce(async (version) => {
         raced = version;
         expect(await objectKeys(stack)).toContain(version.object_key);
         expect((await call(stack, 'DELETE', `/v1/Services/${SERVICE}/${family}/${parent.sid}`)).status).toBe(204);

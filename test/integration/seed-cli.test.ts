@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Account } from '../../lambda/domain/model';
 import { authenticate } from '../../lambda/http/auth';
-import type { AccountItem } from '../../lambda/store/items';
 import { parseSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import { ensureTable } from '../../local/table';
@@ -84,7 +84,7 @@ describe.concurrent('npm run seed -- --file <seed.json> [--table <name>]', () =>
     expect(twice.map(withoutTokenHash)).toEqual(once.map(withoutTokenHash));
 
     // No token in the table, only its salted hash, which the token still matches.
-    const account = twice.find((item) => item.SK === 'ACCOUNT') as AccountItem & Record<string, unknown>;
+    const account = twice.find((item) => item.SK === 'ACCOUNT') as Account & Record<string, unknown>;
     expect(JSON.stringify(twice)).not.toContain(ACCOUNT.auth_token);
     expect(() => authenticate({ accountSid: ACCOUNT.sid, authToken: ACCOUNT.auth_token }, account)).not.toThrow();
     expect(() => authenticate({ accountSid: ACCOUNT.sid, authToken: 'not-the-token-0123456789' }, account)).toThrow();

@@ -35,15 +35,15 @@ describe('configuration, checked at cold start', () => {
   });
 
   it('requires CONTENT_BUCKET on Lambda when a function first touches content, rather than using the default bucket name', async () => {
-    const { contentStore } = await import('../../lambda/store');
+    const { content } = await import('../../lambda/store');
     const saved = { ...process.env };
     try {
       process.env.AWS_LAMBDA_FUNCTION_NAME = 'functions';
       delete process.env.DYNAMODB_ENDPOINT;
       delete process.env.CONTENT_BUCKET;
-      expect(() => contentStore()).toThrow(/CONTENT_BUCKET is required/);
+      expect(() => content()).toThrow(/CONTENT_BUCKET is required/);
       process.env.CONTENT_BUCKET = 'builds-content';
-      expect(contentStore()).toBeDefined();
+      expect(content()).toBeDefined();
     } finally {
       process.env = saved;
     }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { newBuild, requireVersions } from '../../lambda/domain/build';
 import { InvalidInput } from '../../lambda/domain/errors';
+import type { Build } from '../../lambda/domain/model';
 import { decodePageToken, encodePageToken } from '../../lambda/domain/paging';
 import { resolveRuntime } from '../../lambda/domain/runtime';
 import { listQuery } from '../../lambda/domain/schema';
 import { BUILD_SID, newBuildSid } from '../../lambda/domain/sid';
 import { toTwilioError } from '../../lambda/http/errors';
 import { renderBuild, renderBuildStatus, twilioDate } from '../../lambda/http/render';
-import type { BuildItem } from '../../lambda/store/items';
 
 describe('build SIDs', () => {
   it('match ^ZB[0-9a-f]{32}$', () => {
@@ -127,7 +127,7 @@ describe('a new build', () => {
   });
 
   it('renders a build stored in the legacy shape (whole version copies) as one stored compactly', () => {
-    const legacy: BuildItem = {
+    const legacy: Build = {
       ...build,
       function_versions: [{ ...version('ZNa') }],
       asset_versions: [
@@ -141,8 +141,8 @@ describe('a new build', () => {
           date_created: '2026-01-02T00:00:00.000Z',
         },
       ],
-    } as unknown as BuildItem;
-    const compact: BuildItem = {
+    } as unknown as Build;
+    const compact: Build = {
       ...legacy,
       asset_versions: [{ s: 'ZNb', o: 'ZH2', p: '/a.css', v: 'protected', d: '2026-01-02T00:00:00.000Z' }],
       function_versions: build.function_versions,

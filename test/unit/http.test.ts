@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { authenticate, hashSecret, newApiKeySecretHash, newTokenHash, parseBasicAuth, verifyApiKey } from '../../lambda/http/auth';
+import { hashSecret, newApiKeySecretHash, newTokenHash } from '../../lambda/domain/credentials';
+import { authenticate, parseBasicAuth, verifyApiKey } from '../../lambda/http/auth';
 import { authenticationRequired, internalError, TwilioError, toTwilioError } from '../../lambda/http/errors';
 import { baseUrlOf, pageUrl, paths } from '../../lambda/http/urls';
 import { matchRoute } from '../../lambda/routes';

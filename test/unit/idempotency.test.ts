@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashIdempotencyKey, hourOf, isLive, readIdempotencyKey, requestFingerprint, secondsUntilNextHour } from '../../lambda/domain/guards';
+import { hashIdempotencyKey, isLive, readIdempotencyKey, requestFingerprint } from '../../lambda/domain/idempotency';
+import { hourOf, secondsUntilNextHour } from '../../lambda/domain/rate-limit';
 import { createBuildBody } from '../../lambda/domain/schema';
 
 const FV = `ZN${'1'.repeat(32)}`;

@@ -1,13 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { readContext } from '../../lambda/store/context';
 import { keys } from '../../lambda/store/keys';
-import { TableStore } from '../../lambda/store/table-store';
+import { Table } from '../../lambda/store/table';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const SERVICE = `ZS${'1'.repeat(32)}`;
 const BUILD = `ZB${'1'.repeat(32)}`;
 
-/** A store over a client that records the keys of each BatchGetItem and finds nothing. */
+/** A table over a client that records the keys of each BatchGetItem and finds nothing. */
 function recordingStore() {
   const requested: unknown[][] = [];
   const client = {
@@ -16,19 +17,19 @@ function recordingStore() {
       return { Responses: { table: [] } };
     },
   } as unknown as DynamoDBDocumentClient;
-  return { store: new TableStore(client, 'table'), requested };
+  return { table: new Table(client, 'table'), requested };
 }
 
 describe('the context read of a request', () => {
   it('reads the account, the service and the build for a build route', async () => {
-    const { store, requested } = recordingStore();
-    await store.loadContext({ accountSid: ACCOUNT, serviceSid: SERVICE, buildSid: BUILD });
+    const { table, requested } = recordingStore();
+    await readContext(table, { accountSid: ACCOUNT, serviceSid: SERVICE, buildSid: BUILD });
     expect(requested).toEqual([[keys.account(ACCOUNT), keys.service(ACCOUNT, SERVICE), keys.build(SERVICE, BUILD)]]);
   });
 
   it('reads only the account and the build without the service (Status): the build names its account', async () => {
-    const { store, requested } = recordingStore();
-    const found = await store.loadContext({ accountSid: ACCOUNT, serviceSid: SERVICE, buildSid: BUILD, withoutService: true });
+    const { table, requested } = recordingStore();
+    const found = await readContext(table, { accountSid: ACCOUNT, serviceSid: SERVICE, buildSid: BUILD, withoutService: true });
     expect(requested).toEqual([[keys.account(ACCOUNT), keys.build(SERVICE, BUILD)]]);
     expect(found.service).toBeUndefined();
   });

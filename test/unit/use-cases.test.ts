@@ -1,16 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AlreadyExists, InvalidInput, ResourceNotFound } from '../../lambda/domain/errors';
-import type { BuildItem, EnvironmentItem, FunctionItem, ServiceItem } from '../../lambda/store/items';
+import type { Build, Deployable, Environment, Service } from '../../lambda/domain/model';
 import { deleteDeployable, functionVersionContent, uploadVersion } from '../../lambda/use-cases/deployables';
-import { createEnvironment, deploy, type EnvironmentTable, updateVariable } from '../../lambda/use-cases/environments';
-import type { Stores } from '../../lambda/use-cases/ports';
+import { createEnvironment, deploy, updateVariable } from '../../lambda/use-cases/environments';
+import type { EnvironmentStore } from '../../lambda/use-cases/ports';
 import { createService, deleteService } from '../../lambda/use-cases/services';
 
 /** Use cases against fakes: no DynamoDB, no S3, no HTTP. */
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 const ACCOUNT = `AC${'1'.repeat(32)}`;
-const SERVICE: ServiceItem = {
+const SERVICE: Service = {
   sid: `ZS${'1'.repeat(32)}`,
   account_sid: ACCOUNT,
   unique_name: 'app',
@@ -21,7 +21,7 @@ const SERVICE: ServiceItem = {
   date_created: NOW.toISOString(),
   date_updated: NOW.toISOString(),
 };
-const FUNCTION: FunctionItem = {
+const FUNCTION: Deployable = {
   sid: `ZH${'1'.repeat(32)}`,
   account_sid: ACCOUNT,
   service_sid: SERVICE.sid,
@@ -33,45 +33,48 @@ const FUNCTION: FunctionItem = {
 /** Fake stores recording every call; each method answers what the test sets. */
 function fakeStores() {
   const content = {
-    put: vi.fn(async () => {}),
+    put: vi.fn(async (serviceSid: string, versionSid: string, _content: unknown) => `services/${serviceSid}/versions/${versionSid}`),
     markReferenced: vi.fn(async () => {}),
     get: vi.fn(async () => new Uint8Array()),
     deleteMany: vi.fn(async () => {}),
-    deletePrefix: vi.fn(async () => {}),
+    deleteService: vi.fn(async () => {}),
   };
-  const table = {
-    insertService: vi.fn(async () => 'inserted' as const),
+  const services = {
+    insert: vi.fn(async () => 'inserted' as const),
     update: vi.fn(async () => undefined),
-    deleteService: vi.fn(async () => true),
-    insert: vi.fn(async () => {}),
-    insertVersion: vi.fn(async () => 'inserted' as const),
-    deleteWithVersions: vi.fn(async () => [] as string[] | undefined),
+    delete: vi.fn(async () => true),
   };
-  const stores = { table, content: () => content } as unknown as Stores;
-  return { stores, table, content };
+  const deployables = {
+    insert: vi.fn(async () => {}),
+    rename: vi.fn(async () => undefined),
+    delete: vi.fn(async () => [] as string[] | undefined),
+    insertVersion: vi.fn(async () => 'inserted' as const),
+  };
+  return { stores: { services, deployables, content: () => content }, services, deployables, content };
 }
 
 describe('services', () => {
   it('a taken unique name is AlreadyExists naming it', async () => {
-    const { stores, table } = fakeStores();
-    table.insertService.mockResolvedValueOnce('name-taken' as never);
-    await expect(createService(stores, ACCOUNT, { UniqueName: 'app', FriendlyName: 'x', IncludeCredentials: true, UiEditable: false }, NOW)).rejects.toThrow(
+    const { services } = fakeStores();
+    services.insert.mockResolvedValueOnce('name-taken' as never);
+    await expect(createService(services, ACCOUNT, { UniqueName: 'app', FriendlyName: 'x', IncludeCredentials: true, UiEditable: false }, NOW)).rejects.toThrow(
       new AlreadyExists("Service with UniqueName 'app' already exists"),
     );
   });
 
-  it('deleting a service removes its items, then every object under its content prefix', async () => {
-    const { stores, table, content } = fakeStores();
+  it('deleting a service removes its items, then its content', async () => {
+    const { stores, services, content } = fakeStores();
     await deleteService(stores, SERVICE);
-    expect(table.deleteService).toHaveBeenCalledWith(SERVICE);
-    expect(content.deletePrefix).toHaveBeenCalledWith(`services/${SERVICE.sid}/`);
+    expect(services.delete).toHaveBeenCalledWith(SERVICE);
+    expect(content.deleteService).toHaveBeenCalledWith(SERVICE.sid);
+    expect(services.delete.mock.invocationCallOrder[0]).toBeLessThan(content.deleteService.mock.invocationCallOrder[0]!);
   });
 
   it('deleting a service that is gone touches no content', async () => {
-    const { stores, table, content } = fakeStores();
-    table.deleteService.mockResolvedValueOnce(false);
+    const { stores, services, content } = fakeStores();
+    services.delete.mockResolvedValueOnce(false);
     await expect(deleteService(stores, SERVICE)).rejects.toBeInstanceOf(ResourceNotFound);
-    expect(content.deletePrefix).not.toHaveBeenCalled();
+    expect(content.deleteService).not.toHaveBeenCalled();
   });
 });
 
@@ -79,34 +82,38 @@ describe('versions', () => {
   const request = { Path: '/hi', Visibility: 'public' as const, Content: { bytes: Buffer.from('hello'), contentType: 'text/plain' } };
 
   it('an upload stores the content under a SID key, then the item that points to it, then marks it referenced', async () => {
-    const { stores, table, content } = fakeStores();
+    const { stores, deployables, content } = fakeStores();
     const version = await uploadVersion(stores, 'function', FUNCTION, request, NOW);
     const key = `services/${SERVICE.sid}/versions/${version.sid}`;
-    expect(content.put).toHaveBeenCalledWith(key, request.Content.bytes, 'text/plain', expect.any(String));
-    expect(table.insertVersion).toHaveBeenCalledWith(expect.objectContaining({ object_key: key, size: 5, function_sid: FUNCTION.sid }));
-    expect(content.put.mock.invocationCallOrder[0]).toBeLessThan(table.insertVersion.mock.invocationCallOrder[0]!);
+    expect(content.put).toHaveBeenCalledWith(SERVICE.sid, version.sid, {
+      bytes: request.Content.bytes,
+      contentType: 'text/plain',
+      sha256Base64: expect.any(String),
+    });
+    expect(deployables.insertVersion).toHaveBeenCalledWith(expect.objectContaining({ object_key: key, size: 5, function_sid: FUNCTION.sid }));
+    expect(content.put.mock.invocationCallOrder[0]).toBeLessThan(deployables.insertVersion.mock.invocationCallOrder[0]!);
     expect(content.markReferenced).toHaveBeenCalledWith(key);
   });
 
   it('an upload whose item cannot be written removes its content and fails', async () => {
-    const { stores, table, content } = fakeStores();
-    table.insertVersion.mockRejectedValueOnce(new Error('throttled'));
+    const { stores, deployables, content } = fakeStores();
+    deployables.insertVersion.mockRejectedValueOnce(new Error('throttled'));
     await expect(uploadVersion(stores, 'asset', FUNCTION, request, NOW)).rejects.toThrow('throttled');
-    const [key] = content.put.mock.calls[0] as unknown as [string];
+    const key = await content.put.mock.results[0]!.value;
     expect(content.deleteMany).toHaveBeenCalledWith([key]);
     expect(content.markReferenced).not.toHaveBeenCalled();
   });
 
   it('deleting a function deletes the content of exactly its versions', async () => {
-    const { stores, table, content } = fakeStores();
-    table.deleteWithVersions.mockResolvedValueOnce(['services/a/versions/1', 'services/a/versions/2']);
+    const { stores, deployables, content } = fakeStores();
+    deployables.delete.mockResolvedValueOnce(['services/a/versions/1', 'services/a/versions/2']);
     await deleteDeployable(stores, 'function', FUNCTION);
     expect(content.deleteMany).toHaveBeenCalledWith(['services/a/versions/1', 'services/a/versions/2']);
   });
 
   it('a seeded version (no stored content) reads as empty text without touching S3', async () => {
     const { stores, content } = fakeStores();
-    const text = await functionVersionContent(stores, {
+    const text = await functionVersionContent(stores.content, {
       sid: 'ZN1',
       account_sid: ACCOUNT,
       service_sid: SERVICE.sid,
@@ -121,17 +128,17 @@ describe('versions', () => {
 });
 
 describe('environments', () => {
-  const table = (overrides: Partial<Record<keyof EnvironmentTable, unknown>> = {}) =>
+  const table = (overrides: Partial<Record<keyof EnvironmentStore, unknown>> = {}) =>
     ({
-      insertEnvironment: vi.fn(async () => 'inserted'),
-      deleteEnvironment: vi.fn(async () => 'deleted'),
+      insert: vi.fn(async () => 'inserted'),
+      delete: vi.fn(async () => 'deleted'),
       insertVariable: vi.fn(async () => 'inserted'),
       updateVariable: vi.fn(async () => 'updated'),
       deleteVariable: vi.fn(async () => true),
       deploy: vi.fn(async () => 'deployed'),
       ...overrides,
-    }) as unknown as EnvironmentTable & Record<string, ReturnType<typeof vi.fn>>;
-  const environment: EnvironmentItem = {
+    }) as unknown as EnvironmentStore & Record<string, ReturnType<typeof vi.fn>>;
+  const environment: Environment = {
     sid: `ZE${'1'.repeat(32)}`,
     account_sid: ACCOUNT,
     service_sid: SERVICE.sid,
@@ -141,7 +148,7 @@ describe('environments', () => {
     date_created: '',
     date_updated: '',
   };
-  const completed = { sid: `ZB${'1'.repeat(32)}`, account_sid: ACCOUNT, service_sid: SERVICE.sid, status: 'completed' } as BuildItem;
+  const completed = { sid: `ZB${'1'.repeat(32)}`, account_sid: ACCOUNT, service_sid: SERVICE.sid, status: 'completed' } as Build;
 
   it('builds the domain name from the service domain base, the suffix and the functions domain', async () => {
     const created = await createEnvironment(table(), SERVICE, { UniqueName: 'dev-environment', DomainSuffix: 'Dev' }, 'functions.example.com', NOW);
@@ -152,7 +159,7 @@ describe('environments', () => {
   });
 
   it('a taken domain suffix is AlreadyExists naming the suffix', async () => {
-    const fake = table({ insertEnvironment: vi.fn(async () => 'suffix-taken') });
+    const fake = table({ insert: vi.fn(async () => 'suffix-taken') });
     await expect(createEnvironment(fake, SERVICE, { UniqueName: 'x', DomainSuffix: 'dev' }, 'localhost', NOW)).rejects.toThrow(/DomainSuffix 'dev'/);
   });
 
