@@ -19,6 +19,7 @@ import { FALLBACK_ENTRY, type FunctionEntry, ROUTES } from '../lambda/routes';
 import { PARENT_INDEX, TABLE_KEY, TTL_ATTRIBUTE, UNREFERENCED_TAG } from '../lambda/store/keys';
 import { BuildEvents } from './build-events-construct';
 import { BUILD_INSERT_FILTER, PIPE_BATCH_SIZE, WORKFLOW_INPUT_TEMPLATE } from './build-outbox';
+import { applyCfnLintExceptions } from './cfn-lint-exceptions';
 import { pascalCase } from './construct-names';
 import { Operations } from './operations';
 import type { BuildsStackSettings } from './stack-config';
@@ -192,6 +193,8 @@ export class BuildsStack extends Stack {
 
     Tags.of(this).add('Project', SERVICE_NAME);
     Tags.of(this).add('Stage', settings.stage);
+    // The cfn-lint rules the template may break, each scoped to its resources (lib/cfn-lint-exceptions.json).
+    applyCfnLintExceptions(this);
 
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: TABLE_KEY.partitionKey, type: AttributeType.STRING },
@@ -391,7 +394,9 @@ export class BuildsStack extends Stack {
         stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' },
       },
     });
-    pipe.node.addDependency(role);
+    // A pipe checks its role's permissions when it is created: its policy first. (The role itself
+    // comes first anyway: the pipe names it by GetAtt; a DependsOn on it is redundant, cfn-lint W3005.)
+    pipe.node.addDependency(role.node.findChild('DefaultPolicy'));
     return [pipe, deadLetters];
   }
 

@@ -40,7 +40,8 @@ export interface LocalPipe {
  * records of one item stay in order across a shard rollover). With `checkpointFile` that place
  * survives a restart: records are neither replayed nor skipped. A record is checkpointed only
  * after its workflow was started: a crash in between replays it, which the workflow tolerates
- * (every step is conditional), as Pipes' at-least-once delivery does on AWS.
+ * (every step is conditional), as Pipes' at-least-once delivery does on AWS. A start that throws
+ * is retried from that record until it succeeds, as a pipe retries its batch.
  */
 export interface StreamPollerOptions {
   dynamoDb: DynamoDBClient;
@@ -65,8 +66,12 @@ export interface StreamPollerOptions {
 
 interface Checkpoint {
   streamArn: string;
-  /** Per shard: the last sequence number handed on, and whether the shard was read to its end. */
-  shards: Record<string, { sequenceNumber?: string; done?: boolean }>;
+  /**
+   * Per shard: the last sequence number handed on, and whether the shard was read to its end;
+   * `retryAt`, on a shard with nothing handed on yet, the record whose start failed (the place to
+   * read again from: without it, a shard first opened at LATEST would reopen past that record).
+   */
+  shards: Record<string, { sequenceNumber?: string; retryAt?: string; done?: boolean }>;
 }
 
 export interface StreamPoller {
@@ -136,14 +141,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   async function iteratorOf(shardId: string, position = options.startingPosition ?? 'TRIM_HORIZON'): Promise<string | undefined> {
     const known = iterators.get(shardId);
     if (known) return known;
-    const sequenceNumber = checkpoint.shards[shardId]?.sequenceNumber;
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shardId,
-        ...(sequenceNumber ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber } : { ShardIteratorType: position }),
-      }),
-    );
+    const { sequenceNumber, retryAt } = checkpoint.shards[shardId] ?? {};
+    const place = sequenceNumber
+      ? ({ ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequenceNumber } as const)
+      : retryAt
+        ? ({ ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: retryAt } as const)
+        : ({ ShardIteratorType: position } as const);
+    const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...place }));
     return ShardIterator;
   }
 
@@ -220,7 +224,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         iterator = await iteratorOf(id);
       } catch (error) {
         if (!(error instanceof TrimmedDataAccessException)) throw error;
-        delete state.sequenceNumber; // its records are gone: read what is left
+        // Its records are gone: read what is left.
+        delete state.sequenceNumber;
+        delete state.retryAt;
         iterator = await iteratorOf(id);
       }
       if (!iterator) continue;
@@ -236,8 +242,17 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         throw error;
       }
       for (const record of result.Records ?? []) {
-        await handle(record);
+        try {
+          await handle(record);
+        } catch (error) {
+          // Read again from this record on the next pass: after the last record handed on, or at
+          // this one when none was (kept in the checkpoint file too, so that a restart retries it).
+          if (!state.sequenceNumber) state.retryAt = record.dynamodb?.SequenceNumber;
+          writeCheckpoint(options.checkpointFile, checkpoint);
+          throw error;
+        }
         state.sequenceNumber = record.dynamodb?.SequenceNumber;
+        delete state.retryAt;
         progressed = true;
       }
       if (result.NextShardIterator) {
@@ -278,9 +293,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         progressed = await pass();
         lastError = '';
       } catch (error) {
-        // DynamoDB Local restarting, the table deleted: logged once, retried until stopped.
+        // DynamoDB Local restarting, the table deleted, a workflow start that failed: logged once, retried until stopped.
         const message = `${(error as Error).name}: ${(error as Error).message}`;
-        if (message !== lastError) log({ level: 'WARN', message: 'stream poller: cannot read the stream, retrying', error: message });
+        if (message !== lastError) log({ level: 'WARN', message: 'stream poller: cannot read the stream or start a workflow, retrying', error: message });
         lastError = message;
         // Read again from the checkpoint: nothing after it is skipped.
         iterators.clear();
