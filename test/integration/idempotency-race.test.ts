@@ -22,8 +22,8 @@ const form = { FunctionVersions: FUNCTION_VERSIONS[0]! };
 
 describe('Idempotency-Key: concurrent creates with different bodies', () => {
   it('the request that loses the race with another body answers 422 / 20422: one 201, one 422, exactly one build', async () => {
-    const { tableStore } = await import('../../lambda/store');
-    const insertBuild = tableStore.insertBuild.bind(tableStore);
+    const { builds: buildStore } = await import('../../lambda/store');
+    const insertBuild = buildStore.insert.bind(buildStore);
     // The race made certain: the first request to reach its write waits until the second has read
     // too (it reaches its write only after its read), writes, and only then lets the second write.
     let secondArrived: () => void = () => {};
@@ -35,7 +35,7 @@ describe('Idempotency-Key: concurrent creates with different bodies', () => {
       firstWrote = resolve;
     });
     let arrivals = 0;
-    const spy = vi.spyOn(tableStore, 'insertBuild').mockImplementation(async (build, idempotency) => {
+    const spy = vi.spyOn(buildStore, 'insert').mockImplementation(async (build, idempotency) => {
       if (++arrivals === 1) {
         await bothRead;
         try {

@@ -51,7 +51,10 @@ describe('requests that must write nothing', () => {
   it("refuses without credentials, with a wrong token, and on another account's service", async () => {
     const count = async () => ((await stack.documentClient.send(new ScanCommand({ TableName: stack.tableName }))).Items ?? []).length;
     // The earlier builds' workflows write their hour's count and status: let them finish first.
-    await vi.waitFor(async () => expect((await buildItems(stack)).filter((build) => build.status === 'building')).toEqual([]), { timeout: 20_000, interval: 200 });
+    await vi.waitFor(async () => expect((await buildItems(stack)).filter((build) => build.status === 'building')).toEqual([]), {
+      timeout: 20_000,
+      interval: 200,
+    });
     const before = await count();
     const noAuth = await fetch(buildsUrl(stack), {
       method: 'POST',
