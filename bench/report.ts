@@ -1,10 +1,10 @@
 /**
- * Writes the published figures into README.md (## Performance) and bench/README.md from the
- * committed bench/results.json and bench/cost.json, between marker comments, so that what the
- * READMEs say is what the bench measured: each figure beside its target, the floor it is measured
- * against and the bench's verdict (bench/lib/figures.ts). `npm run bench` runs it after writing the
- * results; `npx tsx bench/report.ts` runs it alone; test/unit/bench-report.test.ts fails when a
- * README differs from what the files generate.
+ * Writes the published figures into docs/performance.md and bench/README.md, and the cost lines
+ * into docs/cost.md, from the committed bench/results.json and bench/cost.json, between marker
+ * comments, so that what the docs say is what the bench measured: each figure beside its target,
+ * the floor it is measured against and the bench's verdict (bench/lib/figures.ts). `npm run bench`
+ * runs it after writing the results; `npx tsx bench/report.ts` runs it alone;
+ * test/unit/bench-report.test.ts fails when a file differs from what the results generate.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +21,9 @@ export const MARKERS = {
 
 /** The files and the blocks each carries. */
 export const TARGET_FILES: Record<string, Array<keyof typeof MARKERS>> = {
-  'README.md': ['figures'],
-  'bench/README.md': ['figures', 'cost'],
+  'docs/performance.md': ['figures'],
+  'docs/cost.md': ['cost'],
+  'bench/README.md': ['figures'],
 };
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -104,7 +105,7 @@ export function generatedFiles(root = ROOT): Record<string, string> {
   return files;
 }
 
-/** Rewrites the READMEs' generated blocks. */
+/** Rewrites the generated blocks of every target file. */
 export function writeReport(root = ROOT): void {
   for (const [file, text] of Object.entries(generatedFiles(root))) writeFileSync(join(root, file), text);
 }

@@ -55,8 +55,8 @@ const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*
 const ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/i;
 
 /**
- * Reads the handler configuration from environment variables (see README, "Environment
- * variables"). Every variable is checked: malformed ones throw one ConfigurationError naming each, so that the function fails at init, logged once by
+ * Reads the handler configuration from environment variables (see docs/local-stack.md,
+ * "Environment variables"). Every variable is checked: malformed ones throw one ConfigurationError naming each, so that the function fails at init, logged once by
  * the runtime, instead of answering with a wrong setting.
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {

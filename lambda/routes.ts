@@ -8,8 +8,9 @@
  * every deploy) keep a small function each; the other families (services; functions and assets
  * with their versions; environments with their variables, deployments and logs) share one
  * function per family behind the route key; uploads get their own
- * function, the one that needs a large body, more memory and s3:PutObject. README, "Routes and
- * functions", has the measurements behind this split.
+ * function, the one that needs a large body, more memory and s3:PutObject. docs/design.md, "Routes
+ * and functions", has the reasons for this split, and docs/how-the-bench-measures.md, "Sharing a
+ * function", its measurement.
  */
 export const ROUTES = [
   { id: 'ListService', method: 'GET', path: '/v1/Services', entry: 'services' },

@@ -518,8 +518,8 @@ export class BuildsStack extends Stack {
       memorySize: FUNCTION_MEMORY_OVERRIDES[entry as FunctionEntry] ?? FUNCTION_MEMORY_MB,
       timeout: FUNCTION_TIMEOUT_OVERRIDES[entry as FunctionEntry] ?? FUNCTION_TIMEOUT,
       // No active tracing: HTTP APIs pass no trace context, so each trace would be this one
-      // function alone, with no SDK calls in it unless every bundle carried the X-Ray SDK (README,
-      // "Metrics and tracing"). The workflow keeps X-Ray.
+      // function alone, with no SDK calls in it unless every bundle carried the X-Ray SDK
+      // (docs/operations.md, "Metrics and tracing"). The workflow keeps X-Ray.
       role,
       logGroup,
       projectRoot: PROJECT_ROOT,

@@ -81,8 +81,8 @@ interface AlarmSpec {
 /**
  * What an operator needs to run the API: an SNS topic for alarms (optionally mailed), the
  * alarms, and one dashboard. Every alarm notifies the topic when it fires and when it recovers;
- * missing data never alarms (no requests, no builds, no failures: nothing to report). README,
- * "Alarms and dashboard", lists each alarm and its threshold.
+ * missing data never alarms (no requests, no builds, no failures: nothing to report).
+ * docs/operations.md, "Alarms and dashboard", lists each alarm and its threshold.
  */
 export class Operations extends Construct {
   readonly alarmTopic: Topic;

@@ -44,7 +44,7 @@ Create a build:
 `
     : '  (the seed has no account with a service)'
 }
-Create an account and an API key of it (see README, "Credentials"):
+Create an account and an API key of it (see docs/accounts-and-api-keys.md):
   DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create
   DYNAMODB_ENDPOINT=${stack.dynamoDbEndpoint} TABLE_NAME=${stack.tableName} npm run accounts -- create-key AC…
 Ctrl-C (or SIGTERM, to this process or to npm) stops the API, DynamoDB Local, the S3 server and the stream poller.`);

@@ -12,20 +12,20 @@ import { bodyProblems } from '../support/openapi';
 import { startTestStack } from '../support/stack';
 
 /**
- * The README's curl walk-through ("curl: from nothing to a deployed build"), read from README.md
+ * The curl walk-through of docs/clients.md ("curl: from nothing to a deployed build"), read from the file
  * at test time and run by `sh` as a reader would paste it, with the real curl, against a stack
  * that has only the demo account.
  */
 
 const run = promisify(execFile);
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const CLIENTS_DOC = readFileSync(fileURLToPath(new URL('../../docs/clients.md', import.meta.url)), 'utf8');
 const seed = readSeedFile(fileURLToPath(new URL('../../local/demo-seed.json', import.meta.url)));
 const account = seed.accounts[0]!;
 
 function walkthrough(): string {
-  const section = README.slice(README.indexOf('### curl: from nothing to a deployed build'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error('README.md has no curl walk-through');
+  const at = CLIENTS_DOC.indexOf('## curl: from nothing to a deployed build\n');
+  const block = at < 0 ? undefined : /```sh\n([\s\S]*?)```/.exec(CLIENTS_DOC.slice(at))?.[1];
+  if (!block) throw new Error('docs/clients.md has no curl walk-through');
   return block;
 }
 
@@ -40,7 +40,7 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-describe("the README's curl walk-through", () => {
+describe("docs/clients.md's curl walk-through", () => {
   it('creates a service, a function and an asset, uploads their versions, builds, waits and deploys', async () => {
     const { stdout } = await run('sh', ['-c', walkthrough()], {
       cwd: workDir,

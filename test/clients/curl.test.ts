@@ -14,7 +14,7 @@ import { startTestStack } from '../support/stack';
  * The real `curl` binary against a stack seeded with local/demo-seed.json (the SIDs of Twilio's
  * doc examples). First Twilio's own Create Build doc example, read from the doc page at test time
  * and run by the shell as written, with only its URL and its --user credentials replaced; then
- * the curl commands of the README ("Use it from your code"), byte for byte.
+ * the curl commands of docs/clients.md ("curl"), byte for byte.
  */
 
 const run = promisify(execFile);
@@ -126,17 +126,18 @@ describe("Twilio's Create Build doc example, run by curl", () => {
 });
 
 /**
- * The README's curl commands ("Use it from your code" > "curl"), read from README.md at test time
- * so that the test runs exactly what a reader copies.
+ * The curl commands of docs/clients.md (its "curl" section), read from the file at test time so
+ * that the test runs exactly what a reader copies.
  */
-function readmeCurlCommands(): { create: string; status: string; list: string; delete: string } {
-  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const section = readme.slice(readme.indexOf('## Use it from your code'));
-  const curlSection = section.slice(section.indexOf('### curl'));
+function documentedCurlCommands(): { create: string; status: string; list: string; delete: string } {
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/clients.md', import.meta.url)), 'utf8');
+  const at = doc.indexOf('## curl\n');
+  if (at < 0) throw new Error('docs/clients.md has no curl section');
+  const curlSection = doc.slice(at);
   const blocks = [...curlSection.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!.trim()).filter((block) => block.startsWith('curl'));
   const find = (test: (block: string) => boolean, what: string) => {
     const block = blocks.find(test);
-    if (!block) throw new Error(`README.md has no curl command to ${what}`);
+    if (!block) throw new Error(`docs/clients.md has no curl command to ${what}`);
     return block;
   };
   return {
@@ -146,13 +147,13 @@ function readmeCurlCommands(): { create: string; status: string; list: string; d
     delete: find((block) => block.includes('-X DELETE'), 'delete a build'),
   };
 }
-const README = readmeCurlCommands();
+const DOCUMENTED = documentedCurlCommands();
 
-describe("the README's curl commands", () => {
+describe("docs/clients.md's curl commands", () => {
   it('create, status (until completed), list and delete work as documented', async () => {
     const env = { API: stack.baseUrl, TWILIO_ACCOUNT_SID: account.sid, TWILIO_AUTH_TOKEN: account.auth_token, SERVICE_SID: serviceSid };
 
-    const created = await shell(README.create, env);
+    const created = await shell(DOCUMENTED.create, env);
     expect(created.status, created.text).toBe(201);
     const build = JSON.parse(created.text) as Record<string, unknown>;
     expect(bodyProblems('CreateBuild', 201, build, { closed: true })).toEqual([]);
@@ -162,7 +163,7 @@ describe("the README's curl commands", () => {
     const deadline = Date.now() + 10_000;
     let status: Record<string, unknown>;
     for (;;) {
-      const response = await shell(README.status, withBuild);
+      const response = await shell(DOCUMENTED.status, withBuild);
       expect(response.status, response.text).toBe(200);
       status = JSON.parse(response.text) as Record<string, unknown>;
       expect(bodyProblems('FetchBuildStatus', 200, status, { closed: true })).toEqual([]);
@@ -171,22 +172,22 @@ describe("the README's curl commands", () => {
     }
     expect(status.status).toBe('completed');
 
-    const listed = await shell(README.list, withBuild);
+    const listed = await shell(DOCUMENTED.list, withBuild);
     expect(listed.status, listed.text).toBe(200);
     const list = JSON.parse(listed.text) as { builds: Array<{ sid: string }> };
     expect(bodyProblems('ListBuild', 200, list, { closed: true })).toEqual([]);
     expect(list.builds.map((entry) => entry.sid)).toContain(build.sid);
 
-    const deleted = await shell(README.delete, withBuild);
+    const deleted = await shell(DOCUMENTED.delete, withBuild);
     expect(deleted).toEqual({ status: 204, text: '' });
 
-    const gone = await shell(README.status, withBuild);
+    const gone = await shell(DOCUMENTED.status, withBuild);
     expect(gone.status).toBe(404);
     expect(twilioErrorProblems(JSON.parse(gone.text), 404, 20404)).toEqual([]);
   });
 
   it('wrong credentials get 401 / 20003', async () => {
-    const response = await shell(README.list, { API: stack.baseUrl, TWILIO_ACCOUNT_SID: account.sid, TWILIO_AUTH_TOKEN: 'wrong', SERVICE_SID: serviceSid });
+    const response = await shell(DOCUMENTED.list, { API: stack.baseUrl, TWILIO_ACCOUNT_SID: account.sid, TWILIO_AUTH_TOKEN: 'wrong', SERVICE_SID: serviceSid });
     expect(response.status).toBe(401);
     expect(twilioErrorProblems(JSON.parse(response.text), 401, 20003)).toEqual([]);
   });

@@ -10,13 +10,13 @@ import { runScript } from '../support/cli';
 import { startTestStack } from '../support/stack';
 
 const run = promisify(execFile);
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-
-/** The first ```js block under a README heading, as a reader would copy it. */
-function jsExample(heading: string): string {
-  const section = README.slice(README.indexOf(heading));
-  const block = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error(`README.md has no js example under ${heading}`);
+/** The first ```js block under a heading of a doc (a path from the project root), as a reader would copy it. */
+function jsExample(doc: string, heading: string): string {
+  const text = readFileSync(fileURLToPath(new URL(`../../${doc}`, import.meta.url)), 'utf8');
+  const at = text.indexOf(`${heading}\n`);
+  if (at < 0) throw new Error(`${doc} has no heading ${heading}`);
+  const block = /```js\n([\s\S]*?)```/.exec(text.slice(at))?.[1];
+  if (!block) throw new Error(`${doc} has no js example under ${heading}`);
   return block;
 }
 
@@ -29,7 +29,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Runs an example as `node example.mjs` from the project root (so its imports resolve), with the README's variables. */
+/** Runs an example as `node example.mjs` from the project root (so its imports resolve), with the docs' variables. */
 async function runExample(code: string, env: Record<string, string> = {}): Promise<string> {
   const file = fileURLToPath(new URL(`../../.readme-example-${randomUUID()}.mjs`, import.meta.url));
   writeFileSync(file, code);
@@ -51,9 +51,9 @@ async function runExample(code: string, env: Record<string, string> = {}): Promi
   }
 }
 
-describe("the README's examples, run as copied", () => {
+describe("the README's and the docs' examples, run as copied", () => {
   it('twilio-node: creates, polls to completed, lists, removes, then gets a RestException 404 / 20404', async () => {
-    const output = await runExample(jsExample('### twilio-node'));
+    const output = await runExample(jsExample('docs/clients.md', '## twilio-node'));
     expect(output).toMatch(/^ZB[0-9a-f]{32} building$/m);
     expect(output).toMatch(/^completed$/m);
     expect(output).toMatch(/^true$/m);
@@ -61,20 +61,24 @@ describe("the README's examples, run as copied", () => {
   });
 
   it("Twilio's serverless toolkit: deploys a project to a new service and promotes it to production", async () => {
-    const output = await runExample(jsExample("### Twilio's serverless toolkit"));
+    const output = await runExample(jsExample('README.md', "## Deploy a Functions project with Twilio's serverless toolkit"));
     expect(output).toMatch(/^ZS[0-9a-f]{32} ZE[0-9a-f]{32} ZB[0-9a-f]{32}$/m);
     expect(output).toMatch(/^readme-\d+-\d{4}-dev\.localhost$/m);
     expect(output).toMatch(/^true readme-\d+-\d{4}\.localhost$/m);
   });
 
-  it("Credentials: twilio-node with an API key made by npm run accounts lists the account's services", async () => {
+  it("API keys: twilio-node with an API key made by npm run accounts lists the account's services", async () => {
     const created = await runScript('scripts/accounts.ts', ['create-key', seed.accounts[0]!.sid, '--json'], {
       DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
       TABLE_NAME: stack.tableName,
     });
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout) as { sid: string; secret: string };
-    const output = await runExample(jsExample('### Credentials'), { TWILIO_API_KEY: key.sid, TWILIO_API_SECRET: key.secret, TWILIO_AUTH_TOKEN: '' });
+    const output = await runExample(jsExample('docs/accounts-and-api-keys.md', '## Authenticating with an API key'), {
+      TWILIO_API_KEY: key.sid,
+      TWILIO_API_SECRET: key.secret,
+      TWILIO_AUTH_TOKEN: '',
+    });
     expect(output.trim().split(' ')).toContain(seed.services[0]!.unique_name);
   });
 });

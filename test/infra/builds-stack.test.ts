@@ -264,7 +264,7 @@ describe('BuildsStack with default context', () => {
         MemorySize: entry === UPLOADS ? 512 : 256,
         Timeout: entry === STATUS ? 28 : 10,
       });
-      // README, "Metrics and tracing": the functions' traces would hold nothing the logs and metrics lack.
+      // docs/operations.md, "Metrics and tracing": the functions' traces would hold nothing the logs and metrics lack.
       expect(fnOf(entry).TracingConfig).toBeUndefined();
     });
 
@@ -321,9 +321,9 @@ describe('BuildsStack with default context', () => {
     }
   });
 
-  it("keeps the create function's logical id that README's sam local invoke line names", () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const named = /sam local invoke -t \S+ (\w+)/.exec(readme)?.[1];
+  it("keeps the create function's logical id that docs/local-stack.md's sam local invoke line names", () => {
+    const doc = readFileSync(new URL('../../docs/local-stack.md', import.meta.url), 'utf8');
+    const named = /sam local invoke -t \S+ (\w+)/.exec(doc)?.[1];
     expect(named).toBeDefined();
     expect(s.id(s.stack.functions['create-build']!)).toBe(named);
   });
