@@ -373,7 +373,7 @@ describe('BuildsStack with default context', () => {
           of(entry).filter((permission) => permission.startsWith('states:')),
           entry,
         ).toEqual([]);
-      // Uploads share families.ts and use-cases/deployables.ts with the functions function, whose
+      // Uploads share http/deployables.ts and use-cases/deployables.ts with the functions function, whose
       // list, delete and content reads they do not call.
       expect(of(UPLOADS)).toEqual([
         'dynamodb:BatchGetItem table',
