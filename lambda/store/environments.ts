@@ -36,7 +36,8 @@ export class EnvironmentTable implements EnvironmentStore {
   /**
    * Deletes an environment with its reservations (the API forgets it at once), then its
    * variables and deployments, and lets the build it pointed to expire again if no other
-   * environment points to it.
+   * environment points to it. `missing` when the account has no such environment, `changed` when
+   * a deployment moved it since it was read (nothing is deleted then).
    */
   async delete(environment: Environment, buildExpiresAt: number): Promise<'deleted' | 'missing' | 'changed'> {
     const { service_sid: serviceSid } = environment;
