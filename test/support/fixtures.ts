@@ -1,3 +1,4 @@
+import type { Service } from '../../lambda/domain/model';
 import type { Seed } from '../../local/seed';
 
 /** Two accounts, each with one service, so that tests can cross tenant lines. */
@@ -37,3 +38,18 @@ export const testSeed: Seed = {
 /** The `Authorization` header of an account. */
 export const basicAuth = (account: { sid: string; auth_token: string }): string =>
   `Basic ${Buffer.from(`${account.sid}:${account.auth_token}`).toString('base64')}`;
+
+/** A service of ACCOUNT as the domain holds it, created and updated at `now`: for use cases against fakes. */
+export function serviceRecord(now: Date): Service {
+  return {
+    sid: SERVICE,
+    account_sid: ACCOUNT.sid,
+    unique_name: 'app',
+    friendly_name: 'App',
+    include_credentials: true,
+    ui_editable: false,
+    domain_base: 'app-1234',
+    date_created: now.toISOString(),
+    date_updated: now.toISOString(),
+  };
+}

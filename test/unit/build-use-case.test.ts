@@ -5,23 +5,14 @@ import type { Build, FunctionVersion, IdempotencyRecord, Service } from '../../l
 import type { CreateBuildRequest } from '../../lambda/domain/schema';
 import { type BuildPolicy, type CreateBuildInput, createBuild, createBuildReads, deleteBuild } from '../../lambda/use-cases/builds';
 import type { BuildStore } from '../../lambda/use-cases/ports';
+import { ACCOUNT as ACCOUNT_FIXTURE, serviceRecord } from '../support/fixtures';
 
 /** Create Build and Delete Build against a fake BuildStore: idempotency, the hourly limit, lost races. */
 
 const NOW = new Date('2026-11-28T12:30:00.000Z');
 const NOW_SECONDS = Math.floor(NOW.getTime() / 1000);
-const ACCOUNT = `AC${'1'.repeat(32)}`;
-const SERVICE: Service = {
-  sid: `ZS${'1'.repeat(32)}`,
-  account_sid: ACCOUNT,
-  unique_name: 'app',
-  friendly_name: 'App',
-  include_credentials: true,
-  ui_editable: false,
-  domain_base: 'app-1234',
-  date_created: NOW.toISOString(),
-  date_updated: NOW.toISOString(),
-};
+const ACCOUNT = ACCOUNT_FIXTURE.sid;
+const SERVICE: Service = serviceRecord(NOW);
 const VERSION: FunctionVersion = {
   sid: `ZN${'1'.repeat(32)}`,
   account_sid: ACCOUNT,

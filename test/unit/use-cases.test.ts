@@ -5,22 +5,13 @@ import { deleteDeployable, functionVersionContent, uploadVersion } from '../../l
 import { createEnvironment, deploy, updateVariable } from '../../lambda/use-cases/environments';
 import type { EnvironmentStore } from '../../lambda/use-cases/ports';
 import { createService, deleteService } from '../../lambda/use-cases/services';
+import { ACCOUNT as ACCOUNT_FIXTURE, serviceRecord } from '../support/fixtures';
 
 /** Use cases against fakes: no DynamoDB, no S3, no HTTP. */
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
-const ACCOUNT = `AC${'1'.repeat(32)}`;
-const SERVICE: Service = {
-  sid: `ZS${'1'.repeat(32)}`,
-  account_sid: ACCOUNT,
-  unique_name: 'app',
-  friendly_name: 'App',
-  include_credentials: true,
-  ui_editable: false,
-  domain_base: 'app-1234',
-  date_created: NOW.toISOString(),
-  date_updated: NOW.toISOString(),
-};
+const ACCOUNT = ACCOUNT_FIXTURE.sid;
+const SERVICE: Service = serviceRecord(NOW);
 const FUNCTION: Deployable = {
   sid: `ZH${'1'.repeat(32)}`,
   account_sid: ACCOUNT,
