@@ -1,3 +1,4 @@
+import type { BuildFailureReason } from './artifact';
 import type { Runtime } from './runtime';
 
 /**
@@ -141,6 +142,11 @@ export interface Build {
   count_expires_at: number;
   error_code?: number;
   error_message?: string;
+  /** What the builder reported (lambda/domain/artifact.ts): the workflow reads it and flips `status`. */
+  builder_outcome?: 'completed' | 'failed';
+  /** The artifact a completed build made (the folder or S3 prefix of that key). */
+  artifact_key?: string;
+  failure_reason?: BuildFailureReason;
   /** The environments whose current build this is: while any, the build never expires (no `expires_at`). */
   deployed_to?: Set<string>;
 }
