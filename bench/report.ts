@@ -35,14 +35,14 @@ function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-/** The figures table: figure, value, target, floor, status as the bench prints it. */
-export function figuresTable(results: Results): string {
+/** The figures table: figure, value, target, floor (unless `withFloors` is false, as the bench prints it), status. */
+export function figuresTable(results: Results, withFloors = true): string {
   const rows = FIGURES.map((figure) => {
     const status = statusOf(figure, results);
     const value = status === 'not measured' ? '—' : figure.value(results);
-    return [`\`${figure.key}\``, cell(value), cell(figure.target), cell(figure.floor), status];
+    return [`\`${figure.key}\``, cell(value), cell(figure.target), ...(withFloors ? [cell(figure.floor)] : []), status];
   });
-  return markdownTable(['figure (key in `bench/results.json`)', 'value', 'target', 'measured against', 'status'], rows);
+  return markdownTable(['figure (key in `bench/results.json`)', 'value', 'target', ...(withFloors ? ['measured against'] : []), 'status'], rows);
 }
 
 interface CostLine {

@@ -1,22 +1,22 @@
-import { subscribe } from 'node:diagnostics_channel';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LocalStack } from '../../local/stack';
+import type { ExecutionRecord } from '../../local/step-functions';
 
 export interface RequestCounter {
-  /** Commands sent, by name (BatchGetCommand, PutCommand, …). */
+  /** Commands sent, by name (BatchGetItemCommand, PutItemCommand, …). */
   commands: Map<string, number>;
-  /** HTTP attempts (retries included): the deserialize step runs once per attempt. */
+  /** HTTP attempts, retries included. */
   attempts: number;
-  /** Keys asked for in BatchGetItem commands (the items a request reads). */
+  /** Keys asked for in BatchGetItem commands. */
   batchGetKeys: number;
   enabled: boolean;
   reset(): void;
-  total(): number;
 }
 
 /**
  * Counts the requests a DynamoDB client really sends, with two middlewares on its own stack: one
- * at `initialize` (once per command) and one at `deserialize` (once per HTTP attempt, inside the
- * retry loop). A DynamoDBDocumentClient built `from` this client runs the same stack.
+ * at `initialize` (once per command), one at `deserialize` (once per HTTP attempt, inside the retry
+ * loop). A DynamoDBDocumentClient built `from` this client runs the same stack.
  */
 export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
   const counter: RequestCounter = {
@@ -29,7 +29,6 @@ export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
       counter.attempts = 0;
       counter.batchGetKeys = 0;
     },
-    total: () => [...counter.commands.values()].reduce((sum, n) => sum + n, 0),
   };
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -53,17 +52,12 @@ export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
   return counter;
 }
 
-/**
- * Counts outgoing HTTP requests of this process to one host:port (node:http's diagnostics
- * channel): used for the StartExecution calls, whose client the create handler keeps private.
- */
-export function countHttpRequestsTo(endpoint: string): { count: number; enabled: boolean } {
-  const { host } = new URL(endpoint);
-  const state = { count: 0, enabled: true };
-  subscribe('http.client.request.start', (message) => {
-    const request = (message as { request: { host?: string; getHeader(name: string): unknown } }).request;
-    const target = String(request.getHeader('host') ?? '');
-    if (state.enabled && target === host) state.count++;
-  });
-  return state;
+/** Calls `onStart` as the stack's workflow runner starts each execution (named after its build). */
+export function watchExecutions(stack: LocalStack, onStart: (name: string, record: ExecutionRecord) => void): void {
+  const executions = stack.stepFunctions.executions;
+  const set = executions.set.bind(executions);
+  executions.set = (name, record) => {
+    onStart(name, record);
+    return set(name, record);
+  };
 }

@@ -1,4 +1,5 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ItemKey } from '../../lambda/store/keys';
 
 /**
  * DynamoDB's item size in bytes, by its documented rules ("Item sizes and formats"): the UTF-8
@@ -42,3 +43,10 @@ export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes
 
 /** Read request units of one eventually consistent read of an item (4 KB each, rounded up, halved). */
 export const eventuallyConsistentReadUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096)) / 2;
+
+/** The size of an item as DynamoDB (Local) stores it; throws when there is none. */
+export async function storedItemSize(client: DynamoDBClient, tableName: string, key: ItemKey): Promise<number> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
+  if (!Item) throw new Error(`no item ${key.PK} ${key.SK}`);
+  return itemSize(Item);
+}

@@ -1,14 +1,10 @@
 /**
- * Phase 7 (the client side): version uploads through the local stack over HTTP, against the same
- * bytes put bare into the same S3 server, from this one process (a Node process with the
- * handler's own content store: lambda/store's S3 client and its `put`), interleaved with the
- * order alternating. The orchestrator asks for one size at a time: `warmup`, then `measure`.
+ * Phase 7 (the client side): version uploads through the local stack over HTTP against the same
+ * bytes put bare into the same S3 server, from this one process, interleaved, the order alternating.
  *
- *   upload  POST …/Assets/{ZH}/Versions, the multipart body Twilio's toolkit sends (Path,
- *           Visibility, Content as a file part), on a keep-alive connection, until the whole 201
- *           response is read;
- *   floor   the PutObject the handler sends, by the same code (`ContentStore.put`: same bucket,
- *           a key of the same shape, ContentType, the unreferenced tag, ChecksumSHA256), the
+ *   upload  POST …/Assets/{ZH}/Versions, the multipart body Twilio's toolkit sends, on a keep-alive
+ *           connection, until the whole 201 response is read;
+ *   floor   the PutObject the handler sends, by the handler's own code (`ContentStore.put`), the
  *           SHA-256 computed inside the timer as the handler computes it; until its response.
  */
 import { createHash, randomBytes } from 'node:crypto';

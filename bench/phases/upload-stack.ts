@@ -1,15 +1,10 @@
 /**
- * Phase 7 (the stack side): the local stack serving version uploads — the real handlers behind
- * the API Gateway adapter, DynamoDB Local, and the in-process S3 server (s3rver) both sides of the
- * upload comparison write to. The handler's own DynamoDB and S3 clients are timed per command, so
- * that an upload's time can be split into its requests and the rest.
+ * Phase 7 (the stack side): the local stack serving version uploads, and the S3 server (s3rver)
+ * both sides of the comparison write to. The handlers' own DynamoDB and S3 clients are timed per
+ * command, so that an upload's time splits into its requests and the rest.
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { startLocalStack } from '../../local/stack';
-import { dynamoDbEndpoint, fail, handlerEnv, onRequest, report } from '../lib/ipc';
-import { benchSeed } from '../lib/seed';
+import { fail, onRequest, report, startBenchStack } from '../lib/ipc';
 
 export interface UploadStackReady {
   baseUrl: string;
@@ -18,49 +13,36 @@ export interface UploadStackReady {
 }
 
 export interface UploadBreakdown {
-  /** Per command the handler sent since the last reset (PutObject, BatchGetItem…): each one's ms. */
+  /** Per command the handler sent since the last `breakdown` (PutObject, BatchGetItem…): each one's ms. */
   commandMs: Record<string, number[]>;
   /** Bytes of each PutObject body the handler sent. */
   putObjectBytes: number[];
 }
 
-interface TimedStack {
-  middlewareStack: { add(middleware: unknown, options: unknown): void };
-}
+type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
+type Timed = { middlewareStack: { add(middleware: (next: Next, context: { commandName?: string }) => Next, options: unknown): void } };
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({
-    seed: benchSeed,
-    dynamoDbEndpoint: dynamoDbEndpoint(),
-    tableName: `bench-upload-${randomUUID()}`,
-    buildWaitSeconds: 3600,
-    port: 0,
-    env: handlerEnv(),
-  });
-  // The handler's own clients (same module instances as the handlers the stack imported).
+  const stack = await startBenchStack('upload', 3600);
+  // The handlers' own clients (the same module instances as the handlers the stack imported).
   const { dynamoDb } = await import('../../lambda/store/client');
   const { content } = await import('../../lambda/store/index');
-  const s3 = (content() as unknown as { client: S3Client }).client;
-
   let breakdown: UploadBreakdown = { commandMs: {}, putObjectBytes: [] };
-  const time = (client: TimedStack) =>
+  for (const client of [dynamoDb, (content() as unknown as { client: unknown }).client] as Timed[]) {
     client.middlewareStack.add(
-      (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
-        async (args: { input: Record<string, unknown> }) => {
-          const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-          const started = performance.now();
-          try {
-            return await next(args);
-          } finally {
-            (breakdown.commandMs[name] ??= []).push(performance.now() - started);
-            if (name === 'PutObject') breakdown.putObjectBytes.push((args.input.Body as Uint8Array | undefined)?.length ?? -1);
-          }
-        },
+      (next, context) => async (args) => {
+        const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        const started = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          (breakdown.commandMs[name] ??= []).push(performance.now() - started);
+          if (name === 'PutObject') breakdown.putObjectBytes.push((args.input.Body as Uint8Array | undefined)?.length ?? -1);
+        }
+      },
       { step: 'initialize', name: 'benchTimeCommands', priority: 'high' },
     );
-  time(dynamoDb as unknown as TimedStack);
-  time(s3 as unknown as TimedStack);
-
+  }
   onRequest('breakdown', async () => {
     const done = breakdown;
     breakdown = { commandMs: {}, putObjectBytes: [] };
@@ -70,8 +52,7 @@ async function main(): Promise<void> {
     await stack.stop();
     process.exit(0);
   });
-  const ready: UploadStackReady = { baseUrl: stack.baseUrl, s3Endpoint: process.env.S3_ENDPOINT!, bucket: process.env.CONTENT_BUCKET! };
-  await report('ready', ready);
+  await report('ready', { baseUrl: stack.baseUrl, s3Endpoint: process.env.S3_ENDPOINT!, bucket: process.env.CONTENT_BUCKET! } satisfies UploadStackReady);
 }
 
 main().catch(fail);
