@@ -1,14 +1,14 @@
 /**
- * Writes the published figures into docs/performance.md and bench/README.md, and the cost lines
- * into docs/cost.md, from the committed bench/results.json and bench/cost.json, between marker
- * comments, so that what the docs say is what the bench measured: each figure beside its target,
- * the floor it is measured against and the bench's verdict (bench/lib/figures.ts). `npm run bench`
- * runs it after writing the results; `npx tsx bench/report.ts` runs it alone;
- * test/unit/bench-report.test.ts fails when a file differs from what the results generate.
+ * Writes the figures table into docs/performance.md and bench/README.md, and the cost lines into docs/cost.md, from the
+ * committed bench/results.json and bench/cost.json, between marker comments, so that what the docs say is what the bench
+ * measured: each figure beside its target, floor and the bench's verdict (bench/lib/figures.ts). `npm run bench` runs it
+ * after a full run, `npx tsx bench/report.ts` alone; test/unit/bench-report.test.ts fails when a file differs from what
+ * the results generate.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { computeCost } from './lib/cost';
 import { FIGURES, type Results, statusOf } from './lib/figures';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -45,19 +45,8 @@ export function figuresTable(results: Results, withFloors = true): string {
   return markdownTable(['figure (key in `bench/results.json`)', 'value', 'target', ...(withFloors ? ['measured against'] : []), 'status'], rows);
 }
 
-interface CostLine {
-  item: string;
-  quantity: string;
-  usdPerMillion: number;
-}
-
-interface CostFile {
-  pricesAsOf?: string;
-  deployed?: { workflowType: string; usdPerMillionBuilds: number; lines: CostLine[] };
-  floor?: { usdPerMillionBuilds: number; lines: CostLine[] };
-  statusPoll?: { usdPerMillionPolls: number; lines: CostLine[]; floor: { usdPerMillionPolls: number; lines: CostLine[] } };
-  withPolls?: { polls: number; usdPerMillionBuilds: number };
-}
+type CostFile = Partial<ReturnType<typeof computeCost>>;
+type CostLine = { item: string; quantity: string; usdPerMillion: number };
 
 /** The cost lines, as deployed and at the floor, per million builds and per million Status polls. */
 export function costTable(cost: CostFile): string {
@@ -71,14 +60,14 @@ export function costTable(cost: CostFile): string {
   add('builds, floor', cost.floor.lines, cost.floor.usdPerMillionBuilds);
   add('Status polls, as deployed', cost.statusPoll.lines, cost.statusPoll.usdPerMillionPolls);
   add('Status polls, floor', cost.statusPoll.floor.lines, cost.statusPoll.floor.usdPerMillionPolls);
-  if (cost.withPolls) {
+  const { withPolls } = cost;
+  if (withPolls)
     rows.push([
-      `builds with ${cost.withPolls.polls} Status polls (a deploy tool through the wait)`,
+      `builds with ${withPolls.polls} Status polls (a deploy tool through the wait)`,
       '**total**',
       '',
-      `**${cost.withPolls.usdPerMillionBuilds.toFixed(2)}**`,
+      `**${withPolls.usdPerMillionBuilds.toFixed(2)}**`,
     ]);
-  }
   return `${markdownTable(['per million', 'item', 'quantity', 'USD'], rows)}\n\nPrices: ${cost.pricesAsOf ?? '?'} (bench/prices.ts).`;
 }
 

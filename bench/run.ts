@@ -49,8 +49,7 @@ const PARTIAL = SELECTED.size < PHASES.length;
 const t0 = performance.now();
 const log = (message: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(1)} s] ${message}`);
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
-const ms = (values: number[], digits = 1) => `${fmt(median(values), digits)} ms`;
+const ms = (values: number[]) => `${median(values).toFixed(1)} ms`;
 const outputFile = (name: string) => (PARTIAL ? join(OUT_DIR, `${name}.partial.json`) : join(BENCH_DIR, `${name}.json`));
 const writeJson = (file: string, value: unknown) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 
@@ -222,9 +221,8 @@ async function main(): Promise<void> {
     await dynamoDbLocal?.stop();
     dynamoDbLocal = undefined;
 
-    // The agreed figures (bench/lib/figures.ts), then a few notes on what they were made of.
+    // The agreed figures (bench/lib/figures.ts); every raw sample goes to bench/.out/details.json.
     const results: Record<string, unknown> = {};
-    const notes: string[] = [];
     if (overhead) {
       const { handlerMs, bareMs } = overhead;
       Object.assign(results, {
@@ -237,15 +235,9 @@ async function main(): Promise<void> {
         dynamodb_round_trips_per_create: round(overhead.dynamoDbAttempts / overhead.creates, 3),
         build_item_bytes: overhead.sizes.build_building,
       });
-      const commands = Object.entries(overhead.dynamoDbCommands).map(([name, n]) => `${name.replace(/Command$/, '')} ${fmt(n / overhead.creates, 2)}`);
-      notes.push(
-        `create: handler ${ms(handlerMs, 2)} vs floor ${ms(bareMs, 2)}; per create ${commands.join(' + ')}; rate limit ${deployedRateLimit || 'none'} deployed, 1e9 here`,
-        `Status: handler ${ms(overhead.statusHandlerMs, 2)} vs its BatchGetItem of ${overhead.statusReadKeys} keys ${ms(overhead.statusBareMs, 2)}`,
-      );
     }
     if (bundled && cold) {
-      type ColdKey = 'spawnToResponseMs' | 'bootMs' | 'importMs' | 'firstRequestMs';
-      const coldMs = (variant: string, key: ColdKey = 'spawnToResponseMs') => median(cold.runs.filter((run) => run.variant === variant).map((run) => run[key]));
+      const coldMs = (variant: string) => median(cold.runs.filter((run) => run.variant === variant).map((run) => run.spawnToResponseMs));
       const bundleBytes = Object.fromEntries(bundled.filter((result) => result.inBundleBytes).map((result) => [result.name, result.bytes]));
       const oneRouteBytes = bundleOf(ONE_ROUTE_FUNCTION)!.bytes;
       Object.assign(results, {
@@ -262,13 +254,6 @@ async function main(): Promise<void> {
         },
         upload_peak_memory_ratio: round(median(cold.uploadMemory.runs.map((run) => run.peakMaxRssMb / run.coldMaxRssMb)), 3),
       });
-      for (const variant of COLD_VARIANTS) {
-        const memoryMb = variant === 'create-build' ? stack.createMemoryMb : stack.functions[STANDS_FOR[variant] ?? variant]?.memoryMb;
-        const parts = (['bootMs', 'importMs', 'firstRequestMs'] as const).map((key) => fmt(coldMs(variant, key)));
-        notes.push(
-          `cold ${variant} (${cold.requests[variant]}, ${bundleOf(variant)!.bytes} B): ${fmt(coldMs(variant))} ms, boot / import / first request ${parts.join(' / ')} ms; peak ${fmt(cold.memory[variant]!, 0)} MB after 200 more requests (Lambda ${memoryMb} MB)`,
-        );
-      }
     }
     if (http) {
       const { runs, latencies } = http;
@@ -281,25 +266,16 @@ async function main(): Promise<void> {
         http_non_2xx: failures('stack'),
         baseline_rps: round(rateOf(runs.baseline), 1),
       });
-      const p99 = (side: HttpSide) => fmt(percentile(latencies[side], 99));
-      notes.push(
-        `HTTP p99 stack / floor / baseline ${p99('stack')} / ${p99('floor')} / ${p99('baseline')} ms; non-2xx: floor ${failures('floor')}, baseline ${failures('baseline')}`,
-      );
     }
     if (lag) {
       Object.assign(results, {
         completion_lag_p50_ms: round(percentile(lag.httpLagMs, 50), 1),
         completion_lag_p99_ms: round(percentile(lag.httpLagMs, 99), 1),
       });
-      notes.push(`completion lag: ${lag.httpLagMs.length} builds; early completions ${lag.earlyCompletions}, failed ${lag.failed}`);
     }
     if (upload) {
       const uploadRatio = (name: keyof typeof UPLOAD_SIZES) => round(median(upload[name].uploadMs) / median(upload[name].floorMs), 3);
       Object.assign(results, { upload_ratio_1mb: uploadRatio('1mb'), upload_ratio_4mb: uploadRatio('4mb') });
-      for (const [name, { uploadMs, floorMs, breakdown }] of Object.entries(upload)) {
-        const commands = Object.entries(breakdown.commandMs).map(([command, times]) => `${command} ${ms(times)}`);
-        notes.push(`upload ${name}: ${ms(uploadMs)} vs ${ms(floorMs)}; the handler's requests ${commands.join(' + ')}`);
-      }
     }
     if (overhead && lag) {
       const { sizes } = overhead;
@@ -336,21 +312,15 @@ async function main(): Promise<void> {
         deploy_requests: median(runs.map((run) => run.requests.length)),
         deploy_seconds_minus_wait: round(median(runs.map((run) => run.wallMs)) / 1000 - deploys.buildWaitSeconds, 3),
       });
-      const each = runs.map((run) => `${fmt(run.wallMs / 1000, 3)} s / ${run.requests.length} requests`);
-      notes.push(`deploys: ${each.join(', ')}; spec problems ${sum(runs.map((run) => run.problems.length))}`);
     }
-    if (apiKeyAuth) {
-      writeJson(outputFile('api-key-auth'), apiKeyAuth);
-      notes.push(
-        `API key vs token: +${apiKeyAuth.api_key_extra_dynamodb_round_trips} DynamoDB round trips, Status handler p50 × ${apiKeyAuth.api_key_handler_ratio_p50}`,
-      );
-    }
+    if (apiKeyAuth) writeJson(outputFile('api-key-auth'), apiKeyAuth);
 
     writeJson(outputFile('results'), results);
     if (!PARTIAL) writeReport();
     const details = { overhead, cold, http: http && { ...http, latencies: undefined }, lag, upload, deploys, bundles: bundled };
     writeFileSync(join(OUT_DIR, 'details.json'), JSON.stringify(details, null, 1));
-    console.log(`\n${figuresTable(results, false)}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`);
+    console.log(`\n${figuresTable(results, false)}\n`);
+    if (apiKeyAuth) console.log(`API key vs token (bench/api-key-auth.json): ${JSON.stringify(apiKeyAuth)}\n`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; stack: ${stack.source}; prices: ${PRICES_AS_OF}.`);
     const wrote = PARTIAL
       ? `bench/.out/*.partial.json (phases ${[...SELECTED].join(', ')})`

@@ -2,25 +2,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import type { ExecutionRecord } from '../../local/step-functions';
 
-export interface RequestCounter {
-  /** Commands sent, by name (BatchGetItemCommand, PutItemCommand, …). */
-  commands: Map<string, number>;
-  /** HTTP attempts, retries included. */
-  attempts: number;
-  /** Keys asked for in BatchGetItem commands. */
-  batchGetKeys: number;
-  enabled: boolean;
-  reset(): void;
-}
-
 /**
- * Counts the requests a DynamoDB client really sends, with two middlewares on its own stack: one
- * at `initialize` (once per command), one at `deserialize` (once per HTTP attempt, inside the retry
- * loop). A DynamoDBDocumentClient built `from` this client runs the same stack.
+ * Counts the requests a DynamoDB client really sends, with two middlewares on its own stack: one at `initialize` (once per
+ * command), one at `deserialize` (once per HTTP attempt, inside the retry loop). A DocumentClient `from` it runs the same stack.
  */
-export function countDynamoDbRequests(client: DynamoDBClient): RequestCounter {
-  const counter: RequestCounter = {
-    commands: new Map(),
+export function countDynamoDbRequests(client: DynamoDBClient) {
+  // Commands by name, HTTP attempts (retries included), keys asked for in BatchGetItems.
+  const counter = {
+    commands: new Map<string, number>(),
     attempts: 0,
     batchGetKeys: 0,
     enabled: true,

@@ -1,25 +1,13 @@
 /**
- * The agreed figures of `bench/results.json`: each one's target, the floor it is measured against
- * (described as the bench's code builds it) and whether it is met. One definition for the table
- * `npm run bench` prints and the tables bench/report.ts writes into README.md and bench/README.md,
- * so that a published status is always the bench's own verdict on the committed figures.
+ * The agreed figures of `bench/results.json`: each one's value as published, target ('' for the record), the floor it is
+ * measured against (as the bench's code builds it) and whether it is met. One definition for the table `npm run bench` prints
+ * and the ones bench/report.ts writes into the READMEs, so that a published status is the bench's own verdict.
  */
 
 /** The figures as bench/run.ts writes them to bench/results.json (a partial or older file lacks some). */
 export type Results = Record<string, unknown>;
 
-export interface Figure {
-  /** The key(s) in bench/results.json. */
-  key: string;
-  /** The value as published, from the results. */
-  value(results: Results): string;
-  /** The target as text, or '' when the figure is for the record. */
-  target: string;
-  /** Whether the target is met; undefined when there is no target. */
-  met?(results: Results): boolean;
-  /** What the figure is measured against, as the bench builds it. */
-  floor: string;
-}
+export type Figure = { key: string; value(results: Results): string; target: string; met?(results: Results): boolean; floor: string };
 
 /** The targets of issue 14 (and of the first round where unchanged). */
 export const TARGETS = {
@@ -34,10 +22,7 @@ export const TARGETS = {
   statusPollCostRatio: 1.1,
 } as const;
 
-const num = (results: Results, key: string): number => {
-  const value = results[key];
-  return typeof value === 'number' ? value : Number.NaN;
-};
+const num = (results: Results, key: string): number => (typeof results[key] === 'number' ? results[key] : Number.NaN);
 const has = (results: Results, ...keys: string[]) => keys.every((key) => results[key] !== undefined);
 const usd = (value: number) => `$${value.toFixed(2)}`;
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;

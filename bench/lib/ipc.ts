@@ -6,11 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { LocalStack } from '../../local/stack';
 import { benchSeed } from './seed';
 
-interface Message {
-  type: string;
-  data?: unknown;
-}
-
+type Message = { type: string; data?: unknown };
 const live = new Set<ChildProcess>();
 const PHASE_TIMEOUT_MS = Number(process.env.BENCH_PHASE_TIMEOUT_SECONDS ?? 240) * 1000;
 
@@ -23,7 +19,7 @@ export function killPhases(): void {
 export type PhaseProcess = ReturnType<typeof startPhase>;
 
 /** Forks `bench/phases/<name>.ts` under tsx with extra environment variables. */
-export function startPhase(name: string, env: Record<string, string>) {
+function startPhase(name: string, env: Record<string, string>) {
   // Made-up credentials only: the bench talks to DynamoDB Local and local endpoints, never to AWS.
   const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...inherited } = process.env;
   const child = fork(fileURLToPath(new URL(`../phases/${name}.ts`, import.meta.url)), [], {
@@ -31,6 +27,7 @@ export function startPhase(name: string, env: Record<string, string>) {
     env: { ...inherited, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  live.add(child);
   // The handlers write one EMF metric line per create, as on Lambda: dropped here, the rest passed on.
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -39,7 +36,6 @@ export function startPhase(name: string, env: Record<string, string>) {
     const kept = lines.filter((line) => !line.includes('"_aws"'));
     if (kept.length) process.stdout.write(`${kept.join('\n')}\n`);
   });
-  live.add(child);
   const queue: Message[] = [];
   const waiters: Array<{ type: string; resolve(data: unknown): void; reject(error: Error): void }> = [];
   let exited: Error | undefined;
@@ -58,7 +54,6 @@ export function startPhase(name: string, env: Record<string, string>) {
     failAll(new Error(`phase ${name} exited (code ${code}, signal ${signal})`));
   });
   return {
-    child,
     /** The next message of this type (queued if it already arrived); rejects after BENCH_PHASE_TIMEOUT_SECONDS. */
     next<T>(type: string): Promise<T> {
       const index = queue.findIndex((message) => message.type === type);
@@ -85,10 +80,7 @@ export function startPhase(name: string, env: Record<string, string>) {
   };
 }
 
-/**
- * Starts a phase process, runs `use` with it — by default, awaits its one `result` message — and
- * stops it whether `use` succeeded or not.
- */
+/** Starts a phase process, runs `use` with it (by default: awaits its one `result` message) and stops it, whatever happens. */
 export async function withPhase<T>(name: string, env: Record<string, string>, use = (phase: PhaseProcess) => phase.next<T>('result')): Promise<T> {
   const phase = startPhase(name, env);
   try {
@@ -106,7 +98,7 @@ export function report(type: string, data?: unknown): Promise<void> {
   });
 }
 
-/** Child side: handles messages of one type from the orchestrator. */
+/** Child side: handles the orchestrator's messages of one type. */
 export function onRequest(type: string, handler: (data: unknown) => unknown): void {
   process.on('message', (message: Message) => {
     if (message.type === type) void Promise.resolve(handler(message.data)).catch(fail);
@@ -124,15 +116,13 @@ export function fail(error: unknown): never {
 
 /** Child side: the DynamoDB Local endpoint the orchestrator started. */
 export function dynamoDbEndpoint(): string {
-  const endpoint = process.env.BENCH_DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('BENCH_DYNAMODB_ENDPOINT is not set: run the bench with `npm run bench`');
-  return endpoint;
+  if (!process.env.BENCH_DYNAMODB_ENDPOINT) throw new Error('BENCH_DYNAMODB_ENDPOINT is not set: run the bench with `npm run bench`');
+  return process.env.BENCH_DYNAMODB_ENDPOINT;
 }
 
 /**
- * Child side: the local stack on the orchestrator's DynamoDB Local, in a table of its own with the
- * bench's seed, the handlers with the environment the orchestrator passed (BENCH_HANDLER_ENV: the
- * function's as `cdk synth` produces it, minus what the local stack sets).
+ * Child side: the local stack on the orchestrator's DynamoDB Local, in a table of its own with the bench's seed, the
+ * handlers with BENCH_HANDLER_ENV (the function's environment as `cdk synth` produces it, minus what the local stack sets).
  */
 export async function startBenchStack(name: string, buildWaitSeconds: number): Promise<LocalStack> {
   // Imported here, not by the orchestrator, which shares this module.
@@ -141,7 +131,7 @@ export async function startBenchStack(name: string, buildWaitSeconds: number): P
   return startLocalStack({ seed: benchSeed, dynamoDbEndpoint: dynamoDbEndpoint(), tableName: `bench-${name}-${randomUUID()}`, buildWaitSeconds, port: 0, env });
 }
 
-/** Child side: runs `measure` on a bench stack, sends its result, stops the stack and exits (workflows still waiting are not awaited). */
+/** Child side: runs `measure` on a bench stack, sends its result, stops the stack and exits (waiting workflows are not awaited). */
 export function measureOnStack(name: string, buildWaitSeconds: number, measure: (stack: LocalStack) => Promise<unknown>): void {
   startBenchStack(name, buildWaitSeconds)
     .then(async (stack) => {
@@ -153,9 +143,8 @@ export function measureOnStack(name: string, buildWaitSeconds: number, measure: 
 }
 
 /**
- * Child side: a bare node:http server answering each request, once its body is read, 201 with what
- * `create` returns (500 on a failure, the first one logged). Reports `ready` with its URL; on
- * `stop`, closes, runs `close` and exits.
+ * Child side: a bare node:http server answering each request, once its body is read, 201 with what `create` returns (500 on
+ * a failure, the first one logged). Reports `ready` with its URL; on `stop`, closes, runs `close` and exits.
  */
 export async function serveCreates(what: string, create: () => Promise<string>, close: () => unknown): Promise<void> {
   const json = { 'Content-Type': 'application/json' };

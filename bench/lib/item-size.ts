@@ -2,10 +2,9 @@ import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-s
 import type { ItemKey } from '../../lambda/store/keys';
 
 /**
- * DynamoDB's item size in bytes, by its documented rules ("Item sizes and formats"): the UTF-8
- * length of each attribute name plus its value — strings and binaries their byte length, a number
- * about (significant digits / 2) + 1, booleans and nulls 1, lists and maps 3 bytes plus 1 per
- * element plus their contents (map keys counted like attribute names).
+ * DynamoDB's item size in bytes, by its documented rules ("Item sizes and formats"): the UTF-8 length of each attribute name
+ * plus its value — strings and binaries their byte length, a number about (significant digits / 2) + 1, booleans and nulls 1,
+ * lists and maps 3 bytes plus 1 per element plus their contents (map keys counted like attribute names).
  */
 export function itemSize(item: Record<string, AttributeValue>): number {
   let size = 0;
@@ -18,8 +17,7 @@ function numberSize(text: string): number {
     .replace(/^-/, '')
     .replace(/[eE].*$/, '')
     .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
+    .replace(/^0+|0+$/g, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
 

@@ -1,21 +1,16 @@
 import { randomBytes } from 'node:crypto';
 
-/** One file part: the upload's `Content`. */
-export interface FilePart {
-  filename: string;
-  contentType: string;
-  bytes: Buffer;
-}
-
 /**
- * A multipart/form-data body exactly as Twilio's toolkit sends a version upload
- * (@twilio-labs/serverless-api appends Path, Visibility, then Content with a filename and content
- * type to a `form-data` FormData, which got sends with its Content-Length): the same boundary
- * shape (26 dashes + 24 hex digits), part headers, line breaks and closing boundary as
- * form-data 4's `getBuffer()`. Built here rather than with `form-data`, which is not a
- * dependency of this project (only of the toolkit).
+ * A multipart/form-data body exactly as Twilio's toolkit sends a version upload (@twilio-labs/serverless-api appends Path,
+ * Visibility, then Content with a filename and content type to a `form-data` FormData, sent with its Content-Length): the
+ * boundary shape (26 dashes + 24 hex digits), part headers, line breaks and closing boundary of form-data 4's `getBuffer()`.
+ * Built here because `form-data` is a dependency of the toolkit, not of this project.
  */
-export function toolkitMultipart(fields: Record<string, string>, file: FilePart, boundary = `--------------------------${randomBytes(12).toString('hex')}`) {
+export function toolkitMultipart(
+  fields: Record<string, string>,
+  file: { filename: string; contentType: string; bytes: Buffer },
+  boundary = `--------------------------${randomBytes(12).toString('hex')}`,
+) {
   const CRLF = '\r\n';
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {

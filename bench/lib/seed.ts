@@ -3,11 +3,7 @@ import { type ItemKey, keys } from '../../lambda/store/keys';
 import type { Seed } from '../../local/seed';
 import { toolkitMultipart } from './multipart';
 
-/**
- * The bench's own seed (the shape of test/support/fixtures.ts, kept here so that the bench does
- * not depend on test code): one account with one service, two function versions and two asset
- * versions — a small but typical deployment.
- */
+/** The bench's own seed, a small but typical deployment (kept here so that the bench does not depend on test code). */
 export const ACCOUNT = { sid: 'ACbe0c0000000000000000000000000001', auth_token: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c' };
 export const SERVICE = 'ZSbe0c0000000000000000000000000001';
 export const FUNCTION = 'ZHbe0c0000000000000000000000000001';
@@ -43,26 +39,24 @@ export function uploadForm(bytes: Buffer, name = `bench-${bytes.length}.bin`) {
   return toolkitMultipart({ Path: `/${name}`, Visibility: 'public' }, { filename: name, contentType: 'application/octet-stream', bytes });
 }
 
+export const DEPENDENCIES = [
+  { name: 'twilio', version: '5.3.0' },
+  { name: '@twilio/runtime-handler', version: '2.0.0' },
+];
+
 /** The create form a deploy tool sends: repeated version keys, Dependencies as JSON text, a Runtime. */
 export const CREATE_FORM = (() => {
   const form = new URLSearchParams();
   for (const sid of FUNCTION_VERSIONS) form.append('FunctionVersions', sid);
   for (const sid of ASSET_VERSIONS) form.append('AssetVersions', sid);
-  form.append(
-    'Dependencies',
-    JSON.stringify([
-      { name: 'twilio', version: '5.3.0' },
-      { name: '@twilio/runtime-handler', version: '2.0.0' },
-    ]),
-  );
+  form.append('Dependencies', JSON.stringify(DEPENDENCIES));
   form.append('Runtime', 'node22');
   return form.toString();
 })();
 
 /**
- * The keys the create handler's one BatchGetItem reads for CREATE_FORM with the deployed
- * builds-per-hour limit: seven — the account, the service, the two function and the two asset
- * versions, the account's build count of the hour. The floors read exactly these.
+ * The seven keys the create's one BatchGetItem reads for CREATE_FORM with the deployed builds-per-hour limit: the account,
+ * the service, the two function and two asset versions, the hour's build count. The floors read exactly these.
  */
 export function createContextKeys(now: Date): ItemKey[] {
   return [

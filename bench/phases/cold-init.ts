@@ -1,8 +1,7 @@
 /**
- * Phase 3: cold init. Fresh Node processes (bench/cold-driver.mjs) import a bundle and serve one
- * request against the local stack's backends; spawn to response line, every variant interleaved.
- * Then each bundle's peak memory after 200 more requests, and the upload function's while
- * uploading 4 MB files, each in a process of its own.
+ * Phase 3: cold init. Fresh Node processes (bench/cold-driver.mjs) import a bundle and serve one request against the local
+ * stack's backends: spawn to response line, every variant interleaved. Then each bundle's peak memory after 200 more
+ * requests, and the upload function's while uploading 4 MB files, each in a process of its own.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,13 +25,11 @@ const UPLOAD_MEMORY_REQUESTS = Number(process.env.BENCH_UPLOAD_MEMORY_REQUESTS ?
 const UPLOAD_MEMORY_RUNS = Number(process.env.BENCH_UPLOAD_MEMORY_RUNS ?? 3);
 const DRIVER = fileURLToPath(new URL('../cold-driver.mjs', import.meta.url));
 
-/** What the orchestrator passes per variant: the bundle and the function's deployed environment. */
-export interface ColdBundle {
-  file: string;
-  env: Record<string, string>;
-}
-
 /** The request each function serves at its cold start, and the status it must answer. */
+const uploadEvent = (bytes: number, name: string) => {
+  const form = uploadForm(randomBytes(bytes), name);
+  return apiEvent('POST', ASSET_VERSIONS_PATH, form.body, form.contentType);
+};
 const REQUESTS: Record<string, { event: () => APIGatewayProxyEventV2; status: number; what: string }> = {
   'create-build': { event: () => apiEvent('POST', BUILDS_PATH, CREATE_FORM), status: 201, what: 'CreateBuild' },
   // The baseline's handler ignores its event, as the bare upload's does (it puts 1 KiB of its own).
@@ -40,30 +37,16 @@ const REQUESTS: Record<string, { event: () => APIGatewayProxyEventV2; status: nu
   services: { event: () => apiEvent('GET', SERVICE_PATH), status: 200, what: 'FetchService' },
   functions: { event: () => apiEvent('GET', FUNCTION_PATH), status: 200, what: 'FetchFunction' },
   [ONE_ROUTE_FUNCTION]: { event: () => apiEvent('GET', FUNCTION_PATH), status: 200, what: 'FetchFunction' },
-  'upload-version': {
-    event: () => {
-      const form = uploadForm(randomBytes(COLD_UPLOAD_BYTES), 'cold.bin');
-      return apiEvent('POST', ASSET_VERSIONS_PATH, form.body, form.contentType);
-    },
-    status: 201,
-    what: `CreateAssetVersion of ${COLD_UPLOAD_BYTES} B`,
-  },
+  'upload-version': { event: () => uploadEvent(COLD_UPLOAD_BYTES, 'cold.bin'), status: 201, what: `CreateAssetVersion of ${COLD_UPLOAD_BYTES} B` },
   [UPLOAD_FLOOR]: { event: () => apiEvent('POST', ASSET_VERSIONS_PATH), status: 201, what: 'the upload’s four requests, bare' },
 };
 
 export type ColdInitResult = Awaited<ReturnType<typeof measure>>;
 
-interface DriverLine {
-  statusCode: number;
-  bootMs: number;
-  importMs: number;
-  firstRequestMs: number;
-  maxRssMb: number;
-  statuses?: Record<string, number>;
-}
+type DriverLine = { statusCode: number; bootMs: number; importMs: number; firstRequestMs: number; maxRssMb: number; statuses?: Record<string, number> };
 
 async function measure(stack: LocalStack) {
-  const bundles = JSON.parse(process.env.BENCH_COLD_BUNDLES ?? '{}') as Record<string, ColdBundle>;
+  const bundles = JSON.parse(process.env.BENCH_COLD_BUNDLES ?? '{}') as Record<string, { file: string; env: Record<string, string> }>;
   const outDir = process.env.BENCH_OUT_DIR!;
   mkdirSync(outDir, { recursive: true });
   const variants = Object.keys(bundles);
@@ -74,8 +57,7 @@ async function measure(stack: LocalStack) {
     writeFileSync(eventFiles[variant]!, JSON.stringify(REQUESTS[variant].event()));
   }
   const uploadMemoryEvent = join(outDir, 'memory-upload-event.json');
-  const bigForm = uploadForm(randomBytes(UPLOAD_MEMORY_BYTES), 'memory.bin');
-  writeFileSync(uploadMemoryEvent, JSON.stringify(apiEvent('POST', ASSET_VERSIONS_PATH, bigForm.body, bigForm.contentType)));
+  writeFileSync(uploadMemoryEvent, JSON.stringify(uploadEvent(UPLOAD_MEMORY_BYTES, 'memory.bin')));
 
   // A Lambda-like environment: the function's deployed one (NODE_OPTIONS included), the local
   // endpoints the stack set, nothing inherited from this process (no tsx loader).

@@ -1,9 +1,8 @@
 /**
- * Phase 5: completion lag. Builds created over HTTP on the local stack, each one's Status polled
- * over HTTP until `completed`: lag = first `completed` answer − the 201 − the wait. Polling starts
- * 150 ms before the wait ends (one poll right after the 201 checks that nothing completes early),
- * so the pollers barely load the stack. Also each execution's time beyond the wait and the sizes
- * of the completed build, the service and the build's event, for the cost model.
+ * Phase 5: completion lag. Builds created over HTTP on the local stack, each one's Status polled over HTTP until `completed`:
+ * lag = first `completed` answer − the 201 − the wait. Polling starts 150 ms before the wait ends (one poll right after the
+ * 201 checks that nothing completes early), so the pollers barely load the stack. Also, for the cost model, each execution's
+ * time beyond the wait (what Express bills beyond it) and the sizes of the completed build, the service and the build's event.
  */
 import { performance } from 'node:perf_hooks';
 import { keys } from '../../lambda/store/keys';
@@ -23,7 +22,6 @@ export type LagResult = Awaited<ReturnType<typeof measure>>;
 
 async function measure(stack: LocalStack) {
   const waitMs = BUILD_WAIT_SECONDS * 1000;
-  // What an Express execution bills beyond the wait: its tasks and the runner's steps.
   const beyondWaitMs: number[] = [];
   watchExecutions(stack, (_name, record) => {
     const started = performance.now();
@@ -35,7 +33,6 @@ async function measure(stack: LocalStack) {
     if (response.status !== 200) throw new Error(`Status answered ${response.status}`);
     return ((await response.json()) as { status: string }).status;
   };
-
   const httpLagMs: number[] = [];
   let earlyCompletions = 0;
   let failed = 0;
@@ -49,9 +46,7 @@ async function measure(stack: LocalStack) {
     lastSid = sid;
     if ((await status(sid)) !== 'building') earlyCompletions++;
     await sleep(Math.max(0, created + waitMs - 150 - performance.now()));
-    for (;;) {
-      const current = await status(sid);
-      if (current === 'completed') break;
+    for (let current = await status(sid); current !== 'completed'; current = await status(sid)) {
       if (current === 'failed') {
         failed++;
         return;
@@ -66,15 +61,12 @@ async function measure(stack: LocalStack) {
   httpLagMs.length = 0;
   beyondWaitMs.length = 0;
   let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async (_, worker) => {
-      await sleep((worker * waitMs) / CONCURRENCY / 4);
-      while (next < BUILDS) {
-        next++;
-        await one();
-      }
-    }),
-  );
+  const worker = async (index: number) => {
+    await sleep((index * waitMs) / CONCURRENCY / 4);
+    // Each worker claims a build before running it.
+    while (next++ < BUILDS) await one();
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => worker(index)));
   await stack.stepFunctions.drain();
 
   // The events pipe's stand-in puts a build's event once the poller has read the build's end.

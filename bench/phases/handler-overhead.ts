@@ -1,8 +1,7 @@
 /**
- * Phases 1–2: the create handler invoked in this process against the same two requests made bare
- * (BatchGetItem of the same keys + a conditional PutItem of a same-size item), interleaved, the
- * order rotating; DynamoDB requests counted on the handler's own client. Also the Status handler
- * against its bare BatchGetItem, and the sizes of the items a create reads and writes, for the cost model.
+ * Phases 1–2: the create handler invoked in this process against the same two requests made bare (BatchGetItem of the same
+ * keys + a conditional PutItem of a same-size item), interleaved, the order rotating; DynamoDB requests counted on the
+ * handler's own client. Also the Status handler against its bare BatchGetItem, and item sizes, for the cost model.
  */
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -22,6 +21,7 @@ const ITERATIONS = Number(process.env.BENCH_OVERHEAD_ITERATIONS ?? 1000);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 200);
 const STATUS_ITERATIONS = Number(process.env.BENCH_STATUS_ITERATIONS ?? 300);
 const STATUS_WARMUP = 50;
+const PK_NAME = { ExpressionAttributeNames: { '#pk': 'PK' } };
 
 export type OverheadResult = Awaited<ReturnType<typeof measure>>;
 
@@ -34,7 +34,6 @@ async function measure(stack: LocalStack) {
   const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const contextKeys = createContextKeys(new Date());
   const readContext = () => bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
-
   let lastBuildSid = '';
   async function viaHandler(): Promise<number> {
     counter.enabled = true;
@@ -54,9 +53,7 @@ async function measure(stack: LocalStack) {
     const item = { ...template, ...keys.build(SERVICE, sid), sid };
     const started = performance.now();
     const found = await readContext();
-    await bareDocuments.send(
-      new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }),
-    );
+    await bareDocuments.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ...PK_NAME }));
     const elapsed = performance.now() - started;
     if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
     return elapsed;

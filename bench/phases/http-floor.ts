@@ -1,11 +1,8 @@
 /**
- * Phase 4 (the floor side): the least a create can do over HTTP in this design, no framework. Per
- * request: exactly the create handler's requests — one BatchGetItem of the same seven keys and one
- * conditional PutItem of a build built by the same code (`newBuild`, from the versions the read
- * found) — then 201 with the item. No form parsing, authentication, validation or rendering.
- * The stack's process layout: its own seeded table on the run's DynamoDB Local, the local
- * backend's stream poller and workflow runner in this process, so every build written here runs
- * the same workflow on this event loop as the stack's do on its own.
+ * Phase 4 (the floor side): the least a create can do over HTTP in this design, no framework. Per request exactly the
+ * create handler's requests — one BatchGetItem of the same seven keys, one conditional PutItem of a build built by the same
+ * code (`newBuild`) — then 201 with the item; no form parsing, authentication, validation or rendering. In the stack's
+ * process layout: its own seeded table on the run's DynamoDB Local, the stream poller and workflow runner in this process.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -17,7 +14,7 @@ import { DYNAMODB_CLIENT_OPTIONS } from '../../lambda/store/client';
 import { type ItemKey, keys, TABLE_KEY } from '../../lambda/store/keys';
 import { startLocalBackend } from '../../local/backend';
 import { dynamoDbEndpoint, fail, onRequest, report, serveCreates } from '../lib/ipc';
-import { ACCOUNT, ASSET_VERSIONS, benchSeed, createContextKeys, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
+import { ACCOUNT, ASSET_VERSIONS, benchSeed, createContextKeys, DEPENDENCIES, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
 
 async function main(): Promise<void> {
   const buildWaitSeconds = Number(process.env.BENCH_HTTP_BUILD_WAIT_SECONDS ?? 1);
@@ -38,24 +35,15 @@ async function main(): Promise<void> {
       serviceSid: SERVICE,
       functionVersions: versions<FunctionVersion>(FUNCTION_VERSIONS, keys.functionVersion),
       assetVersions: versions<AssetVersion>(ASSET_VERSIONS, keys.assetVersion),
-      dependencies: [
-        { name: 'twilio', version: '5.3.0' },
-        { name: '@twilio/runtime-handler', version: '2.0.0' },
-      ],
+      dependencies: DEPENDENCIES,
       requestedRuntime: 'node22',
       lastCompletedRuntime: undefined,
       ttlSeconds: 86_400,
       now,
     });
     const item = { ...keys.build(SERVICE, build.sid), ...build };
-    await documents.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey },
-      }),
-    );
+    const condition = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey } };
+    await documents.send(new PutCommand({ TableName: tableName, Item: item, ...condition }));
     return JSON.stringify(item);
   }
 

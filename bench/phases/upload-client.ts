@@ -16,18 +16,13 @@ import { fail, onRequest, report } from '../lib/ipc';
 import { ASSET_VERSIONS_PATH, AUTHORIZATION, SERVICE, uploadForm } from '../lib/seed';
 import type { UploadStackReady } from './upload-stack';
 
-export interface UploadSamples {
-  bytes: number;
-  /** Upload through the local stack (ms), one per iteration. */
-  uploadMs: number[];
-  /** The bare PutObject (ms), one per iteration. */
-  floorMs: number[];
-  /** Bytes of the multipart body sent per upload. */
-  multipartBytes: number;
-}
+/** Per size: each side's time (ms), one per iteration, and the multipart body's bytes. */
+export type UploadSamples = Awaited<ReturnType<typeof samples>>;
 
 const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as UploadStackReady;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** The toolkit's User-Agent shape. */
+const USER_AGENT = `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`;
 // The handler's content store, configured from the environment as in the function.
 process.env.S3_ENDPOINT = target.s3Endpoint;
 process.env.CONTENT_BUCKET = target.bucket;
@@ -39,33 +34,23 @@ function upload(body: Buffer, contentType: string): Promise<number> {
   const { hostname, port } = new URL(target.baseUrl);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const outgoing = request(
-      {
-        agent,
-        hostname,
-        port,
-        method: 'POST',
-        path: ASSET_VERSIONS_PATH,
-        headers: {
-          authorization: AUTHORIZATION,
-          'content-type': contentType,
-          'content-length': String(body.length),
-          accept: 'application/json',
-          // The toolkit's User-Agent shape.
-          'user-agent': `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const elapsed = performance.now() - started;
-          if (response.statusCode !== 201) reject(new Error(`upload answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
-          else resolve(elapsed);
-        });
-        response.on('error', reject);
-      },
-    );
+    const headers = {
+      authorization: AUTHORIZATION,
+      'content-type': contentType,
+      'content-length': String(body.length),
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+    };
+    const outgoing = request({ agent, hostname, port, method: 'POST', path: ASSET_VERSIONS_PATH, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const elapsed = performance.now() - started;
+        if (response.statusCode !== 201) reject(new Error(`upload answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
+        else resolve(elapsed);
+      });
+      response.on('error', reject);
+    });
     outgoing.on('error', reject);
     outgoing.end(body);
   });
@@ -82,31 +67,21 @@ async function floor(bytes: Buffer): Promise<number> {
   return performance.now() - started;
 }
 
-async function samples(size: number, iterations: number): Promise<UploadSamples> {
+async function samples({ bytes: size, iterations }: { bytes: number; iterations: number }) {
   const bytes = randomBytes(size);
   const form = uploadForm(bytes);
-  const result: UploadSamples = { bytes: size, uploadMs: [], floorMs: [], multipartBytes: form.body.length };
-  for (let i = 0; i < iterations; i++) {
-    if (i % 2 === 0) {
-      result.uploadMs.push(await upload(form.body, form.contentType));
-      result.floorMs.push(await floor(bytes));
-    } else {
-      result.floorMs.push(await floor(bytes));
-      result.uploadMs.push(await upload(form.body, form.contentType));
-    }
-  }
+  const result = { bytes: size, uploadMs: [] as number[], floorMs: [] as number[], multipartBytes: form.body.length };
+  const viaStack = async () => result.uploadMs.push(await upload(form.body, form.contentType));
+  const bare = async () => result.floorMs.push(await floor(bytes));
+  for (let i = 0; i < iterations; i++) for (const side of i % 2 === 0 ? [viaStack, bare] : [bare, viaStack]) await side();
   return result;
 }
 
 onRequest('warmup', async (data) => {
-  const { bytes, iterations } = data as { bytes: number; iterations: number };
-  await samples(bytes, iterations);
+  await samples(data as { bytes: number; iterations: number });
   await report('warm');
 });
-onRequest('measure', async (data) => {
-  const { bytes, iterations } = data as { bytes: number; iterations: number };
-  await report('samples', await samples(bytes, iterations));
-});
+onRequest('measure', async (data) => report('samples', await samples(data as { bytes: number; iterations: number })));
 onRequest('stop', () => {
   agent.destroy();
   process.exit(0);
