@@ -169,7 +169,6 @@ async function main(): Promise<void> {
       if (!stack.functions[entry]) throw new Error(`no function ${entry} in the synthesized stack`);
       return withoutLocal(stack.functions[entry].environment);
     };
-
     // The emulator slows down as earlier phases' tables and streams pile up (completion lag p50 97 ms on a fresh one,
     // 1,984 ms after the HTTP phase): a fresh one for every phase but cold init.
     const freshEndpoint = async () => {
@@ -184,7 +183,6 @@ async function main(): Promise<void> {
       return measure();
     };
     const onFreshDynamoDb = async <T>(phase: string) => withPhase<T>(phase, { BENCH_DYNAMODB_ENDPOINT: await freshEndpoint() });
-
     const bundled = await run('cold-init', 'bundling every function with the stack’s esbuild options', async () => {
       const options = readStackBundling();
       rmSync(join(OUT_DIR, 'bundles'), { recursive: true, force: true });
@@ -220,7 +218,6 @@ async function main(): Promise<void> {
     );
     await dynamoDbLocal?.stop();
     dynamoDbLocal = undefined;
-
     // The agreed figures (bench/lib/figures.ts); every raw sample goes to bench/.out/details.json.
     const results: Record<string, unknown> = {};
     if (overhead) {
@@ -314,7 +311,6 @@ async function main(): Promise<void> {
       });
     }
     if (apiKeyAuth) writeJson(outputFile('api-key-auth'), apiKeyAuth);
-
     writeJson(outputFile('results'), results);
     if (!PARTIAL) writeReport();
     const details = { overhead, cold, http: http && { ...http, latencies: undefined }, lag, upload, deploys, bundles: bundled };

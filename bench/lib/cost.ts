@@ -42,10 +42,7 @@ function buildEventsFacts(resources: Array<[string, Resource]>) {
   };
 }
 
-/**
- * Synthesizes the real stack (bundling skipped) and reads what the cost depends on. Throws when
- * the stack cannot be synthesized: the cost of a stack the bench could not read is not known.
- */
+/** Synthesizes the real stack (bundling skipped) and reads what the cost depends on; throws when it cannot (no fallback constants). */
 export async function readStackFacts(outDir: string) {
   const { App } = await import('aws-cdk-lib');
   const { BuildsStack } = await import('../../lib/builds-stack');
@@ -107,35 +104,32 @@ export function happyPathStates(): string[] {
   return path;
 }
 
+/**
+ * What the model prices, measured: handler p50s; the sizes of the items a create and a Status poll read, one per key their
+ * BatchGetItem asked for (counted on the handler's client); whether the create's write is a TransactWriteItems (2 WRU per KB);
+ * the hour's build count (CountBuild's item); the workflow's time beyond its wait; the completion lag (for the poll count);
+ * a build's `Build Completed` event as a rule's target receives it (JSON bytes).
+ */
 export interface CostInputs {
   stack: StackFacts;
   createHandlerMs: number;
   statusHandlerMs: number;
-  /** Sizes in bytes of the items a create reads, one per key it asks for. */
   createReadItemBytes: number[];
-  /** Keys the create's BatchGetItem asked for, per create (counted on the handler's client). */
   createReadKeys: number;
-  /** Sizes of the items a Status poll reads (account, build at its largest), one per key it asks for. */
   statusReadItemBytes: number[];
   statusReadKeys: number;
   buildBytesAtCreate: number;
-  /** The create wrote with TransactWriteItems (an Idempotency-Key: 2 WRU per KB per item) rather than a PutItem. */
   transactionalCreate: boolean;
-  /** The hour's build count, which the workflow's CountBuild updates. */
   rateCounterBytes: number | undefined;
   buildBytesCompleted: number;
   serviceBytesAfter: number;
-  /** Time the workflow runs beyond its wait (its tasks), for Express duration. */
   workflowTaskMs: number;
-  /** Completion lag (p50) beyond the wait, for the poll count. */
   completionLagMs: number;
-  /** Bytes of a build's `Build Completed` event as a rule's target receives it (JSON), measured on the local bus. */
   buildEventBytes: number;
 }
 
-/** Round trip of one Status poll from a deploy tool to API Gateway (an assumption). */
+/** An assumed round trip of one Status poll; @twilio-labs/serverless-api's waitForSuccessfulBuild sleeps 1,000 ms between polls. */
 export const ASSUMED_POLL_ROUND_TRIP_MS = 100;
-/** @twilio-labs/serverless-api waitForSuccessfulBuild: poll, then sleep 1,000 ms, until completed. */
 export const TOOLKIT_POLL_SLEEP_MS = 1000;
 /** The events workflow's two tasks are assumed to end within Express's first 100 ms increment (not measured; a retry would bill more). */
 export const ASSUMED_EVENTS_EXECUTION_MS = 100;
@@ -151,6 +145,7 @@ const line = (item: string, quantity: string, usdPerUnit: number): Line => ({ it
 const usdOf = (lines: Line[]) => lines.reduce((sum, { usdPerUnit }) => sum + usdPerUnit, 0);
 const perMillion = (lines: Line[]) => lines.map(({ usdPerUnit, ...rest }) => ({ ...rest, usdPerMillion: usdPerUnit * 1e6 }));
 const readUnits = (sizes: number[]) => sizes.reduce((sum, bytes) => sum + eventuallyConsistentReadUnits(bytes), 0);
+const reads = (item: string, rru: number, what: string) => line(item, `${rru} RRU (${what})`, rru * PRICES.dynamoDbPerReadRequestUnit);
 
 function apiAndLambda(memoryMb: number, billedMs: number, architecture: string, what: string): Line[] {
   const gbSeconds = (memoryMb / 1024) * (billedMs / 1000);
@@ -187,9 +182,9 @@ function expressExecution(waitMs: number, taskMs: number, prefix = ''): Line[] {
 }
 
 /**
- * A build's one event as deployed: the events pipe's request and stream read, the events
- * workflow's execution (per pipe batch), its GetItem of the completed build (billed on the item's
- * size, not the projection), its PutEvents, and each archive log group's ingestion of the event.
+ * A build's one event as deployed: the events pipe's request and stream read, the events workflow's execution (per pipe
+ * batch), its GetItem of the completed build (billed on the item's size, not the projection), its PutEvents, and each
+ * archive log group's ingestion of the event.
  */
 function deployedBuildEvent(inputs: CostInputs): Line[] {
   const { events } = inputs.stack;
@@ -210,11 +205,7 @@ function deployedBuildEvent(inputs: CostInputs): Line[] {
     ...expressExecution(0, ASSUMED_EVENTS_EXECUTION_MS, 'events: ').map((each) =>
       line(each.item, `${each.quantity}, per batch of ${events.pipeBatchSize}`, each.usdPerUnit * perBatch),
     ),
-    line(
-      'events: DynamoDB read (the workflow’s GetItem of the build)',
-      `${rru} RRU (${consistency}; build ${inputs.buildBytesCompleted} B)`,
-      rru * PRICES.dynamoDbPerReadRequestUnit,
-    ),
+    reads('events: DynamoDB read (the workflow’s GetItem of the build)', rru, `${consistency}; build ${inputs.buildBytesCompleted} B`),
     line(
       'events: EventBridge custom event (PutEvents)',
       `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`,
@@ -229,9 +220,9 @@ function deployedBuildEvent(inputs: CostInputs): Line[] {
 }
 
 /**
- * The least one event costs in this design: the pipe's request and stream read, one Express
- * execution at the minimum, one strongly consistent read of an item under 4 KB (an eventually
- * consistent one may miss the write the record reports; see lib/build-events.ts), one event. No archive.
+ * The least one event costs in this design: the pipe's request and stream read, one Express execution at the minimum, one
+ * strongly consistent read of an item under 4 KB (an eventually consistent one may miss the write the record reports; see
+ * lib/build-events.ts), one event. No archive.
  */
 const floorBuildEvent = (): Line[] => [
   line('events: EventBridge Pipes request', '1', PRICES.eventBridgePipesPerRequest),
@@ -257,10 +248,10 @@ function deployedBuild(inputs: CostInputs, workflow: WorkflowType) {
   const states = happyPathStates();
   const lines = [
     ...apiAndLambda(stack.createMemoryMb, Math.ceil(inputs.createHandlerMs), stack.architecture, 'create (measured p50)'),
-    line(
+    reads(
       'DynamoDB reads (the create’s BatchGetItem, eventually consistent)',
-      `${rru} RRU (${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B)`,
-      rru * PRICES.dynamoDbPerReadRequestUnit,
+      rru,
+      `${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B`,
     ),
     line(
       'DynamoDB writes',
@@ -283,21 +274,16 @@ function deployedBuild(inputs: CostInputs, workflow: WorkflowType) {
 }
 
 /**
- * The least any implementation of this design pays per build: one API request, one invocation at
- * the minimum billed duration, the reads of exactly the items a create needs, a build that fits in
- * 1 KB and its completing update, the crash-safe start, one Express execution of exactly the
- * configured wait at 64 MB, and the least the build's event costs.
+ * The least any implementation of this design pays per build: one API request, one invocation at the minimum billed
+ * duration, the reads of exactly the items a create needs, a build that fits in 1 KB and its completing update, the
+ * crash-safe start, one Express execution of exactly the configured wait at 64 MB, and the least the build's event costs.
  */
 function floorBuild(inputs: CostInputs) {
   const { stack } = inputs;
   const rru = readUnits(inputs.createReadItemBytes);
   const lines = [
     ...apiAndLambda(stack.createMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed'),
-    line(
-      'DynamoDB reads of the items a create needs (eventually consistent)',
-      `${rru} RRU (${inputs.createReadItemBytes.length} items under 4 KB)`,
-      rru * PRICES.dynamoDbPerReadRequestUnit,
-    ),
+    reads('DynamoDB reads of the items a create needs (eventually consistent)', rru, `${inputs.createReadItemBytes.length} items under 4 KB`),
     line('DynamoDB writes', '2 WRU (the build ≤ 1 KB → 1; its completing update → 1)', 2 * PRICES.dynamoDbPerWriteRequestUnit),
     ...pipeStart(),
     ...expressExecution(stack.buildWaitSeconds * 1000, 0),
@@ -315,11 +301,7 @@ function statusPoll(inputs: CostInputs) {
   const rru = readUnits(inputs.statusReadItemBytes);
   const lines = [
     ...apiAndLambda(stack.statusMemoryMb, Math.ceil(inputs.statusHandlerMs), stack.architecture, 'Status (measured p50)'),
-    line(
-      'DynamoDB reads (Status’s BatchGetItem, eventually consistent)',
-      `${rru} RRU (${inputs.statusReadKeys} items: ${inputs.statusReadItemBytes.join(', ')} B)`,
-      rru * PRICES.dynamoDbPerReadRequestUnit,
-    ),
+    reads('DynamoDB reads (Status’s BatchGetItem, eventually consistent)', rru, `${inputs.statusReadKeys} items: ${inputs.statusReadItemBytes.join(', ')} B`),
   ];
   const floorLines = [
     ...apiAndLambda(stack.statusMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed'),

@@ -26,7 +26,6 @@ async function measure(stack: LocalStack) {
   const build = await invoke(createHandler, 'create-build', apiEvent('POST', BUILDS_PATH, CREATE_FORM));
   if (build.response.statusCode !== 201) throw new Error(`create answered ${build.response.statusCode}: ${build.response.body}`);
   const statusPath = `${BUILDS_PATH}/${(JSON.parse(build.response.body ?? '{}') as { sid: string }).sid}/Status`;
-
   const side = (name: string, authorization?: string) => ({ name, authorization, ms: [] as number[], attempts: 0, commands: new Map<string, number>() });
   const token = side('token');
   const apiKey = side('apiKey', `Basic ${Buffer.from(`${key.sid}:${key.secret}`).toString('base64')}`);
@@ -45,7 +44,6 @@ async function measure(stack: LocalStack) {
   };
   for (let i = 0; i < WARMUP; i++) for (const each of [token, apiKey]) await once(each, false);
   for (let i = 0; i < ITERATIONS; i++) for (const each of i % 2 === 0 ? [token, apiKey] : [apiKey, token]) await once(each, true);
-
   const roundTrips = (each: typeof token) => each.attempts / ITERATIONS;
   const ratio = (p: number) => round(percentile(apiKey.ms, p) / percentile(token.ms, p), 3);
   return {

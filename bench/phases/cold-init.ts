@@ -58,7 +58,6 @@ async function measure(stack: LocalStack) {
   }
   const uploadMemoryEvent = join(outDir, 'memory-upload-event.json');
   writeFileSync(uploadMemoryEvent, JSON.stringify(uploadEvent(UPLOAD_MEMORY_BYTES, 'memory.bin')));
-
   // A Lambda-like environment: the function's deployed one (NODE_OPTIONS included), the local
   // endpoints the stack set, nothing inherited from this process (no tsx loader).
   const names = ['DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'CONTENT_BUCKET', 'S3_ENDPOINT'];
@@ -70,7 +69,6 @@ async function measure(stack: LocalStack) {
     TABLE_NAME: stack.tableName,
     ...Object.fromEntries(names.map((name) => [name, process.env[name]!])),
   };
-
   const runOnce = (variant: string, memoryRequests = 0, memoryEvent = '') =>
     new Promise<{ spawnToResponseMs: number; bootMs: number; importMs: number; firstRequestMs: number; firstMaxRssMb: number; maxRssMb?: number }>(
       (resolve, reject) => {
@@ -107,7 +105,6 @@ async function measure(stack: LocalStack) {
         });
       },
     );
-
   // One discarded run of each (file cache), then interleaved runs, the order reversing every round.
   for (const variant of variants) await runOnce(variant);
   const runs = [];

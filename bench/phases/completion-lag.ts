@@ -55,7 +55,6 @@ async function measure(stack: LocalStack) {
     }
     httpLagMs.push(performance.now() - created - waitMs);
   };
-
   // A few warm-up builds, then BUILDS builds with CONCURRENCY in flight.
   await Promise.all(Array.from({ length: 3 }, one));
   httpLagMs.length = 0;
@@ -68,7 +67,6 @@ async function measure(stack: LocalStack) {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, index) => worker(index)));
   await stack.stepFunctions.drain();
-
   // The events pipe's stand-in puts a build's event once the poller has read the build's end.
   const buildEventBytes = async (sid: string): Promise<number> => {
     for (let attempt = 0; attempt < 200; attempt++) {

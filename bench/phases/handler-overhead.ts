@@ -65,7 +65,6 @@ async function measure(stack: LocalStack) {
     if (Date.now() > deadline) throw new Error('the first build was not counted within 30 s: the floor would read a missing key');
     await sleep(50);
   }
-
   const sides = [viaHandler, bare];
   const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < WARMUP; i++) for (const side of sides) await side();
@@ -76,7 +75,6 @@ async function measure(stack: LocalStack) {
   if (createReadKeys !== contextKeys.length) throw new Error(`the create read ${createReadKeys} keys per request, the floors read ${contextKeys.length}`);
   const dynamoDbCommands = Object.fromEntries(counter.commands);
   const dynamoDbAttempts = counter.attempts;
-
   // Status (what deploy tools poll), for the cost model, against a BatchGetItem of the account and the build.
   const statusPath = `${BUILDS_PATH}/${lastBuildSid}/Status`;
   const statusKeys = [keys.account(ACCOUNT.sid), keys.build(SERVICE, lastBuildSid)];
@@ -95,7 +93,6 @@ async function measure(stack: LocalStack) {
     statusHandlerMs.push(ms);
     statusBareMs.push(bareMs);
   }
-
   const sizeOf = (key: ItemKey) => storedItemSize(stack.dynamoDb, table, key);
   const sizes: Record<string, number> = {
     account: await sizeOf(keys.account(ACCOUNT.sid)),

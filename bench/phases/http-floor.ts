@@ -23,7 +23,6 @@ async function main(): Promise<void> {
   // Configured as lambda/store/client.ts configures the handler's client.
   const client = new DynamoDBClient({ endpoint: dynamoDbEndpoint(), region: process.env.AWS_REGION ?? 'us-east-1', ...DYNAMODB_CLIENT_OPTIONS });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-
   async function create(): Promise<string> {
     const now = new Date();
     const found = await documents.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: createContextKeys(now) } } }));
@@ -46,7 +45,6 @@ async function main(): Promise<void> {
     await documents.send(new PutCommand({ TableName: tableName, Item: item, ...condition }));
     return JSON.stringify(item);
   }
-
   onRequest('drain', async () => {
     const started = performance.now();
     await backend.stepFunctions!.drain();
