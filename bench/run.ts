@@ -21,10 +21,9 @@ import type { ApiKeyAuthFigures } from './phases/api-key-auth';
 import type { ColdInitResult } from './phases/cold-init';
 import type { LagResult } from './phases/completion-lag';
 import type { OverheadResult } from './phases/handler-overhead';
-import type { HttpStackReady } from './phases/http-stack';
+import type { StackReady } from './phases/stack';
 import type { DeployResult } from './phases/toolkit-deploy';
 import type { UploadSamples } from './phases/upload-client';
-import type { UploadBreakdown, UploadStackReady } from './phases/upload-stack';
 import { PRICES_AS_OF } from './prices';
 import { figuresTable, writeReport } from './report';
 
@@ -62,16 +61,8 @@ function cannon(baseUrl: string, seconds: number, latencies?: number[]): Promise
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const headers = { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' };
-    const options = {
-      url: `${baseUrl}${BUILDS_PATH}`,
-      method: 'POST' as const,
-      headers,
-      body: CREATE_FORM,
-      connections: HTTP_CONNECTIONS,
-      duration: seconds,
-      timeout: 30,
-    };
-    const instance = autocannon(options, (error, result) => {
+    const options = { url: `${baseUrl}${BUILDS_PATH}`, method: 'POST' as const, headers, body: CREATE_FORM, connections: HTTP_CONNECTIONS, timeout: 30 };
+    const instance = autocannon({ ...options, duration: seconds }, (error, result) => {
       if (error) return reject(error);
       resolve({ ok: result['2xx'], non2xx: result.non2xx, errors: result.errors, seconds: (performance.now() - started) / 1000 });
     });
@@ -91,11 +82,11 @@ function ask<T>(phase: PhaseProcess, type: string, answer = type, data?: unknown
  * rotating, each side's workflows drained before the next side runs (the baseline starts none).
  */
 function httpLoad(endpoint: string) {
-  return withPhase('http-stack', { BENCH_DYNAMODB_ENDPOINT: endpoint }, async (stack) => {
-    const ready = await stack.next<HttpStackReady>('ready');
+  return withPhase('stack', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_SIDE: 'http' }, async (stack) => {
+    const ready = await stack.next<StackReady>('ready');
     const env = { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_ITEM_TEMPLATE: JSON.stringify(ready.template) };
-    return withPhase('http-floor', env, (floor) =>
-      withPhase('http-baseline', env, async (baseline) => {
+    return withPhase('http-floor', { ...env, BENCH_SIDE: 'floor' }, (floor) =>
+      withPhase('http-floor', { ...env, BENCH_SIDE: 'baseline' }, async (baseline) => {
         const url = async (phase: PhaseProcess) => (await phase.next<{ baseUrl: string }>('ready')).baseUrl;
         const urls: Record<HttpSide, string> = { stack: ready.baseUrl, floor: await url(floor), baseline: await url(baseline) };
         const runs: Record<HttpSide, CannonRun[]> = { stack: [], floor: [], baseline: [] };
@@ -123,19 +114,14 @@ function httpLoad(endpoint: string) {
 
 /** Phase 7: the stack in one process, the client timing both sides in another, one size at a time. */
 async function uploads(endpoint: string, handlerEnvironment: Record<string, string>) {
-  const sizes = {} as Record<keyof typeof UPLOAD_SIZES, UploadSamples & { breakdown: UploadBreakdown }>;
-  await withPhase('upload-stack', { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_HANDLER_ENV: JSON.stringify(handlerEnvironment) }, async (stack) => {
-    const target = JSON.stringify(await stack.next<UploadStackReady>('ready'));
+  const sizes = {} as Record<keyof typeof UPLOAD_SIZES, UploadSamples>;
+  const env = { BENCH_DYNAMODB_ENDPOINT: endpoint, BENCH_SIDE: 'uploads', BENCH_HANDLER_ENV: JSON.stringify(handlerEnvironment) };
+  await withPhase('stack', env, async (stack) => {
+    const target = JSON.stringify(await stack.next<StackReady>('ready'));
     await withPhase('upload-client', { BENCH_UPLOAD_TARGET: target }, async (client) => {
       await client.next('ready');
       for (const [name, bytes] of Object.entries(UPLOAD_SIZES) as Array<[keyof typeof UPLOAD_SIZES, number]>) {
-        await ask(client, 'warmup', 'warm', { bytes, iterations: UPLOAD_WARMUP });
-        await ask(stack, 'breakdown');
-        const samples = await ask<UploadSamples>(client, 'measure', 'samples', { bytes, iterations: UPLOAD_ITERATIONS });
-        const breakdown = await ask<UploadBreakdown>(stack, 'breakdown');
-        if (breakdown.putObjectBytes.some((put) => put !== bytes))
-          throw new Error(`the handler put ${breakdown.putObjectBytes.join(', ')} B for ${bytes} B uploads`);
-        sizes[name] = { ...samples, breakdown };
+        const samples = (sizes[name] = await ask<UploadSamples>(client, 'measure', 'samples', { bytes, iterations: UPLOAD_ITERATIONS, warmup: UPLOAD_WARMUP }));
         log(`uploads of ${bytes} B: median ${ms(samples.uploadMs)} through the stack, ${ms(samples.floorMs)} bare PutObject`);
       }
     });
@@ -182,7 +168,9 @@ async function main(): Promise<void> {
       log(message);
       return measure();
     };
-    const onFreshDynamoDb = async <T>(phase: string) => withPhase<T>(phase, { BENCH_DYNAMODB_ENDPOINT: await freshEndpoint() });
+    /** A phase that measures on a fresh DynamoDB Local and sends one result. */
+    const runOnFresh = <T>(phase: Phase, message: string, file: string) =>
+      run(phase, message, async () => withPhase<T>(file, { BENCH_DYNAMODB_ENDPOINT: await freshEndpoint() }));
     const bundled = await run('cold-init', 'bundling every function with the stack’s esbuild options', async () => {
       const options = readStackBundling();
       rmSync(join(OUT_DIR, 'bundles'), { recursive: true, force: true });
@@ -191,9 +179,7 @@ async function main(): Promise<void> {
       return results;
     });
     const bundleOf = (name: string) => bundled?.find((result) => result.name === name);
-    const overhead = await run('overhead', 'phases 1–2: create handler in process vs bare SDK calls, interleaved', () =>
-      onFreshDynamoDb<OverheadResult>('handler-overhead'),
-    );
+    const overhead = await runOnFresh<OverheadResult>('overhead', 'phases 1–2: create handler in process vs bare SDK calls, interleaved', 'handler-overhead');
     // On the overhead phase's DynamoDB Local, warm: a first request would otherwise meet the emulator's cold JVM.
     const cold = await run('cold-init', `phase 3: cold init, ${COLD_VARIANTS.join(', ')}; peak memory`, async () => {
       const env = (variant: string) => (variant === 'baseline' ? handlerEnvironment : environmentOf(STANDS_FOR[variant] ?? variant));
@@ -204,18 +190,12 @@ async function main(): Promise<void> {
     const http = await run('http', `phase 4: HTTP load, ${HTTP_CONNECTIONS} connections, ${HTTP_ROUNDS} × ${HTTP_SECONDS} s per side`, async () =>
       httpLoad(await freshEndpoint()),
     );
-    const lag = await run('lag', `phase 5: completion lag over ${process.env.BENCH_LAG_BUILDS ?? 100} builds`, () =>
-      onFreshDynamoDb<LagResult>('completion-lag'),
-    );
+    const lag = await runOnFresh<LagResult>('lag', `phase 5: completion lag over ${process.env.BENCH_LAG_BUILDS ?? 100} builds`, 'completion-lag');
     const upload = await run('uploads', `phase 7: uploads of 1 and 4 MB through the local stack vs bare PutObject`, async () =>
       uploads(await freshEndpoint(), environmentOf('upload-version')),
     );
-    const deploys = await run('deploy', 'phase 8: Twilio’s toolkit deploys the test project (1 s build wait)', () =>
-      onFreshDynamoDb<DeployResult>('toolkit-deploy'),
-    );
-    const apiKeyAuth = await run('api-key-auth', 'phase 9: API key vs auth token, the Status handler in process', () =>
-      onFreshDynamoDb<ApiKeyAuthFigures>('api-key-auth'),
-    );
+    const deploys = await runOnFresh<DeployResult>('deploy', 'phase 8: Twilio’s toolkit deploys the test project (1 s build wait)', 'toolkit-deploy');
+    const apiKeyAuth = await runOnFresh<ApiKeyAuthFigures>('api-key-auth', 'phase 9: API key vs auth token, the Status handler in process', 'api-key-auth');
     await dynamoDbLocal?.stop();
     dynamoDbLocal = undefined;
     // The agreed figures (bench/lib/figures.ts); every raw sample goes to bench/.out/details.json.

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type LambdaHttpHandler, lambdaContext, toApiGatewayEvent } from '../../local/http-adapter';
 import { countDynamoDbRequests } from './count';
-import { AUTHORIZATION } from './seed';
+import { AUTHORIZATION, BUILDS_PATH, CREATE_FORM } from './seed';
 
 /** The host API Gateway would put in the event (responses derive their URLs from it). */
 const HOST = 'abcdef1234.execute-api.us-east-1.amazonaws.com';
@@ -46,4 +46,20 @@ export async function invoke(handler: LambdaHttpHandler, functionName: string, e
   const started = performance.now();
   const response = await handler(event, context);
   return { ms: performance.now() - started, response };
+}
+
+/** The create handler invoked with the create form: the new build's SID and the handler's time (ms); throws unless 201. */
+export async function createInProcess(createHandler: LambdaHttpHandler) {
+  const { ms, response } = await invoke(createHandler, 'create-build', apiEvent('POST', BUILDS_PATH, CREATE_FORM));
+  if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body}`);
+  return { ms, sid: (JSON.parse(response.body ?? '{}') as { sid: string }).sid };
+}
+
+/** A create over HTTP as a deploy tool sends it: the new build's SID and when its 201 arrived (`performance.now()`); throws unless 201. */
+export async function createOverHttp(baseUrl: string) {
+  const headers = { Authorization: AUTHORIZATION, 'Content-Type': 'application/x-www-form-urlencoded' };
+  const response = await fetch(`${baseUrl}${BUILDS_PATH}`, { method: 'POST', headers, body: CREATE_FORM });
+  const at = performance.now();
+  if (response.status !== 201) throw new Error(`create answered ${response.status}: ${await response.text()}`);
+  return { sid: ((await response.json()) as { sid: string }).sid, at };
 }

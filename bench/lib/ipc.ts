@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack';
 import { benchSeed } from './seed';
 
@@ -18,11 +20,12 @@ export function killPhases(): void {
 /** A bench phase running in its own Node process (the handlers read their environment once, as on Lambda). */
 export type PhaseProcess = ReturnType<typeof startPhase>;
 
-/** Forks `bench/phases/<name>.ts` under tsx with extra environment variables. */
-function startPhase(name: string, env: Record<string, string>) {
+/** Forks `bench/phases/<file>.ts` under tsx with extra environment variables (BENCH_SIDE, if any, names the side it serves). */
+function startPhase(file: string, env: Record<string, string>) {
+  const name = env.BENCH_SIDE ? `${file} (${env.BENCH_SIDE})` : file;
   // Made-up credentials only: the bench talks to DynamoDB Local and local endpoints, never to AWS.
   const { AWS_PROFILE: _profile, AWS_SESSION_TOKEN: _token, ...inherited } = process.env;
-  const child = fork(fileURLToPath(new URL(`../phases/${name}.ts`, import.meta.url)), [], {
+  const child = fork(fileURLToPath(new URL(`../phases/${file}.ts`, import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...inherited, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -81,8 +84,8 @@ function startPhase(name: string, env: Record<string, string>) {
 }
 
 /** Starts a phase process, runs `use` with it (by default: awaits its one `result` message) and stops it, whatever happens. */
-export async function withPhase<T>(name: string, env: Record<string, string>, use = (phase: PhaseProcess) => phase.next<T>('result')): Promise<T> {
-  const phase = startPhase(name, env);
+export async function withPhase<T>(file: string, env: Record<string, string>, use = (phase: PhaseProcess) => phase.next<T>('result')): Promise<T> {
+  const phase = startPhase(file, env);
   try {
     return await use(phase);
   } finally {
@@ -118,6 +121,12 @@ export function fail(error: unknown): never {
 export function dynamoDbEndpoint(): string {
   if (!process.env.BENCH_DYNAMODB_ENDPOINT) throw new Error('BENCH_DYNAMODB_ENDPOINT is not set: run the bench with `npm run bench`');
   return process.env.BENCH_DYNAMODB_ENDPOINT;
+}
+
+/** Child side: a DynamoDB client of the phase's own on the orchestrator's DynamoDB Local, with `options`, and its document client. */
+export function phaseDynamoDb(options: DynamoDBClientConfig = {}) {
+  const client = new DynamoDBClient({ endpoint: dynamoDbEndpoint(), region: process.env.AWS_REGION ?? 'us-east-1', ...options });
+  return { client, documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }) };
 }
 
 /**

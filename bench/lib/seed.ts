@@ -1,5 +1,5 @@
 import { hourOf } from '../../lambda/domain/rate-limit';
-import { type ItemKey, keys } from '../../lambda/store/keys';
+import { type ItemKey, keys, TABLE_KEY } from '../../lambda/store/keys';
 import type { Seed } from '../../local/seed';
 import { toolkitMultipart } from './multipart';
 
@@ -38,6 +38,9 @@ export const ASSET_VERSIONS_PATH = `/v1/Services/${SERVICE}/Assets/${ASSET}/Vers
 export function uploadForm(bytes: Buffer, name = `bench-${bytes.length}.bin`) {
   return toolkitMultipart({ Path: `/${name}`, Visibility: 'public' }, { filename: name, contentType: 'application/octet-stream', bytes });
 }
+
+/** The create's write condition: a new item only (what the floors' and the baseline's PutItems send too). */
+export const IF_NEW = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE_KEY.partitionKey } };
 
 export const DEPENDENCIES = [
   { name: 'twilio', version: '5.3.0' },

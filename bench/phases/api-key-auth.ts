@@ -8,9 +8,9 @@ import { AccountTable } from '../../lambda/store/accounts';
 import { Table } from '../../lambda/store/table';
 import type { LocalStack } from '../../local/stack';
 import { runAccountsCommand } from '../../scripts/lib/accounts';
-import { apiEvent, inProcessHandlers, invoke } from '../lib/events';
+import { apiEvent, createInProcess, inProcessHandlers, invoke } from '../lib/events';
 import { measureOnStack } from '../lib/ipc';
-import { ACCOUNT, BUILDS_PATH, CREATE_FORM } from '../lib/seed';
+import { ACCOUNT, BUILDS_PATH } from '../lib/seed';
 import { percentile, round } from '../lib/stats';
 
 const ITERATIONS = Number(process.env.BENCH_API_KEY_ITERATIONS ?? 500);
@@ -20,12 +20,11 @@ const WARMUP = Number(process.env.BENCH_API_KEY_WARMUP ?? 100);
 export type ApiKeyAuthFigures = Awaited<ReturnType<typeof measure>>;
 
 async function measure(stack: LocalStack) {
-  const created = await runAccountsCommand(new AccountTable(new Table(stack.documentClient, stack.tableName)), { command: 'create-key', sid: ACCOUNT.sid, json: true });
+  const accounts = new AccountTable(new Table(stack.documentClient, stack.tableName));
+  const created = await runAccountsCommand(accounts, { command: 'create-key', sid: ACCOUNT.sid, json: true });
   const key = created.json as { sid: string; secret: string };
   const { createHandler, statusHandler, counter } = await inProcessHandlers();
-  const build = await invoke(createHandler, 'create-build', apiEvent('POST', BUILDS_PATH, CREATE_FORM));
-  if (build.response.statusCode !== 201) throw new Error(`create answered ${build.response.statusCode}: ${build.response.body}`);
-  const statusPath = `${BUILDS_PATH}/${(JSON.parse(build.response.body ?? '{}') as { sid: string }).sid}/Status`;
+  const statusPath = `${BUILDS_PATH}/${(await createInProcess(createHandler)).sid}/Status`;
   const side = (name: string, authorization?: string) => ({ name, authorization, ms: [] as number[], attempts: 0, commands: new Map<string, number>() });
   const token = side('token');
   const apiKey = side('apiKey', `Basic ${Buffer.from(`${key.sid}:${key.secret}`).toString('base64')}`);

@@ -8,9 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
 import { watchExecutions } from '../lib/count';
+import { createOverHttp } from '../lib/events';
 import { measureOnStack } from '../lib/ipc';
 import { storedItemSize } from '../lib/item-size';
-import { ACCOUNT, AUTHORIZATION, BUILDS_PATH, CREATE_FORM, SERVICE } from '../lib/seed';
+import { ACCOUNT, AUTHORIZATION, BUILDS_PATH, SERVICE } from '../lib/seed';
 import { sleep } from '../lib/stats';
 
 const BUILDS = Number(process.env.BENCH_LAG_BUILDS ?? 100);
@@ -27,9 +28,8 @@ async function measure(stack: LocalStack) {
     const started = performance.now();
     void record.done.then(() => beyondWaitMs.push(performance.now() - started - waitMs));
   });
-  const headers = { Authorization: AUTHORIZATION };
   const status = async (sid: string): Promise<string> => {
-    const response = await fetch(`${stack.baseUrl}${BUILDS_PATH}/${sid}/Status`, { headers });
+    const response = await fetch(`${stack.baseUrl}${BUILDS_PATH}/${sid}/Status`, { headers: { Authorization: AUTHORIZATION } });
     if (response.status !== 200) throw new Error(`Status answered ${response.status}`);
     return ((await response.json()) as { status: string }).status;
   };
@@ -38,11 +38,7 @@ async function measure(stack: LocalStack) {
   let failed = 0;
   let lastSid = '';
   const one = async (): Promise<void> => {
-    const form = { method: 'POST', headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body: CREATE_FORM };
-    const response = await fetch(`${stack.baseUrl}${BUILDS_PATH}`, form);
-    const created = performance.now();
-    if (response.status !== 201) throw new Error(`create answered ${response.status}: ${await response.text()}`);
-    const { sid } = (await response.json()) as { sid: string };
+    const { sid, at: created } = await createOverHttp(stack.baseUrl);
     lastSid = sid;
     if ((await status(sid)) !== 'building') earlyCompletions++;
     await sleep(Math.max(0, created + waitMs - 150 - performance.now()));

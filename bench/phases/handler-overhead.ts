@@ -4,24 +4,22 @@
  * handler's own client. Also the Status handler against its bare BatchGetItem, and item sizes, for the cost model.
  */
 import { performance } from 'node:perf_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hourOf } from '../../lambda/domain/rate-limit';
 import { newBuildSid } from '../../lambda/domain/sid';
 import { type ItemKey, keys } from '../../lambda/store/keys';
 import type { LocalStack } from '../../local/stack';
 import { countDynamoDbRequests } from '../lib/count';
-import { apiEvent, inProcessHandlers, invoke } from '../lib/events';
-import { dynamoDbEndpoint, measureOnStack } from '../lib/ipc';
+import { apiEvent, createInProcess, inProcessHandlers, invoke } from '../lib/events';
+import { measureOnStack, phaseDynamoDb } from '../lib/ipc';
 import { storedItemSize } from '../lib/item-size';
-import { ACCOUNT, ASSET_VERSIONS, BUILDS_PATH, CREATE_FORM, createContextKeys, FUNCTION_VERSIONS, SERVICE } from '../lib/seed';
+import { ACCOUNT, ASSET_VERSIONS, BUILDS_PATH, createContextKeys, FUNCTION_VERSIONS, IF_NEW, SERVICE } from '../lib/seed';
 import { sleep } from '../lib/stats';
 
 const ITERATIONS = Number(process.env.BENCH_OVERHEAD_ITERATIONS ?? 1000);
 const WARMUP = Number(process.env.BENCH_OVERHEAD_WARMUP ?? 200);
 const STATUS_ITERATIONS = Number(process.env.BENCH_STATUS_ITERATIONS ?? 300);
 const STATUS_WARMUP = 50;
-const PK_NAME = { ExpressionAttributeNames: { '#pk': 'PK' } };
 
 export type OverheadResult = Awaited<ReturnType<typeof measure>>;
 
@@ -29,18 +27,16 @@ async function measure(stack: LocalStack) {
   const table = stack.tableName;
   const { createHandler, statusHandler, counter, DYNAMODB_CLIENT_OPTIONS } = await inProcessHandlers();
   // The bare side's own client, configured as the handlers' is, with the same (idle) middlewares.
-  const bareDynamoDb = new DynamoDBClient({ endpoint: dynamoDbEndpoint(), region: process.env.AWS_REGION ?? 'us-east-1', ...DYNAMODB_CLIENT_OPTIONS });
+  const { client: bareDynamoDb, documents: bareDocuments } = phaseDynamoDb(DYNAMODB_CLIENT_OPTIONS);
   countDynamoDbRequests(bareDynamoDb).enabled = false;
-  const bareDocuments = DynamoDBDocumentClient.from(bareDynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const contextKeys = createContextKeys(new Date());
   const readContext = () => bareDocuments.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: contextKeys } } }));
   let lastBuildSid = '';
   async function viaHandler(): Promise<number> {
     counter.enabled = true;
-    const { ms, response } = await invoke(createHandler, 'create-build', apiEvent('POST', BUILDS_PATH, CREATE_FORM));
+    const { ms, sid } = await createInProcess(createHandler);
     counter.enabled = false;
-    if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body}`);
-    lastBuildSid = (JSON.parse(response.body ?? '{}') as { sid: string }).sid;
+    lastBuildSid = sid;
     return ms;
   }
   // The first create gives the item the bare side writes (same attributes, same size).
@@ -53,7 +49,7 @@ async function measure(stack: LocalStack) {
     const item = { ...template, ...keys.build(SERVICE, sid), sid };
     const started = performance.now();
     const found = await readContext();
-    await bareDocuments.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ...PK_NAME }));
+    await bareDocuments.send(new PutCommand({ TableName: table, Item: item, ...IF_NEW }));
     const elapsed = performance.now() - started;
     if (found.Responses?.[table]?.length !== contextKeys.length) throw new Error('bare BatchGetItem did not find every key');
     return elapsed;

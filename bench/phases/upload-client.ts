@@ -14,12 +14,12 @@ import { performance } from 'node:perf_hooks';
 import { newSid } from '../../lambda/domain/sid';
 import { fail, onRequest, report } from '../lib/ipc';
 import { ASSET_VERSIONS_PATH, AUTHORIZATION, SERVICE, uploadForm } from '../lib/seed';
-import type { UploadStackReady } from './upload-stack';
+import type { StackReady } from './stack';
 
 /** Per size: each side's time (ms), one per iteration, and the multipart body's bytes. */
 export type UploadSamples = Awaited<ReturnType<typeof samples>>;
 
-const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as UploadStackReady;
+const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as StackReady;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 /** The toolkit's User-Agent shape. */
 const USER_AGENT = `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`;
@@ -77,11 +77,12 @@ async function samples({ bytes: size, iterations }: { bytes: number; iterations:
   return result;
 }
 
-onRequest('warmup', async (data) => {
-  await samples(data as { bytes: number; iterations: number });
-  await report('warm');
+// Per size, `warmup` iterations discarded, then the measured ones.
+onRequest('measure', async (data) => {
+  const { bytes, iterations, warmup } = data as { bytes: number; iterations: number; warmup: number };
+  await samples({ bytes, iterations: warmup });
+  await report('samples', await samples({ bytes, iterations }));
 });
-onRequest('measure', async (data) => report('samples', await samples(data as { bytes: number; iterations: number })));
 onRequest('stop', () => {
   agent.destroy();
   process.exit(0);
