@@ -172,7 +172,7 @@ async function main(): Promise<void> {
     const runOnFresh = <T>(phase: Phase, message: string, file: string) =>
       run(phase, message, async () => withPhase<T>(file, { BENCH_DYNAMODB_ENDPOINT: await freshEndpoint() }));
     const bundled = await run('cold-init', 'bundling every function with the stack’s esbuild options', async () => {
-      const options = readStackBundling();
+      const options = await readStackBundling();
       rmSync(join(OUT_DIR, 'bundles'), { recursive: true, force: true });
       const results = [];
       for (const entry of bundleEntries()) results.push({ ...(await bundle(entry.name, entry.entry, join(OUT_DIR, 'bundles'), options)), ...entry });

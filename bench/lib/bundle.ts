@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,43 +11,22 @@ export const UPLOAD_FLOOR = 'upload-floor';
 /** The bench's FetchFunction-only function (bench/one-route-function.ts). */
 export const ONE_ROUTE_FUNCTION = 'fetch-function-alone';
 
-/** The esbuild options of the stack's NodejsFunction `bundling` block, as CDK passes them to esbuild. */
-export type StackBundling = ReturnType<typeof readStackBundling>;
+/** The esbuild options of the stack's functions, as CDK passes them to esbuild. */
+export type StackBundling = Awaited<ReturnType<typeof readStackBundling>>;
 
-const stringLiteral = (literal: string): string => (literal.startsWith('"') ? (JSON.parse(literal) as string) : literal.slice(1, -1).replace(/\\'/g, "'"));
-const strings = (list: string | undefined) => list?.match(/['"][^'"]+['"]/g)?.map((text) => text.slice(1, -1));
-
-/**
- * Reads the `bundling: { … }` block of lib/builds-stack.ts, so that the bench bundles as `cdk synth`
- * does (CDK runs esbuild with --bundle --platform=node and these flags).
- */
-export function readStackBundling() {
-  const text = readFileSync(join(PROJECT_ROOT, 'lib', 'builds-stack.ts'), 'utf8');
-  const start = text.indexOf('bundling: {');
-  let end = text.indexOf('{', start);
-  for (let depth = 0; start >= 0 && end < text.length; end++) {
-    if (text[end] === '{') depth++;
-    if (text[end] === '}' && --depth === 0) break;
-  }
-  if (start < 0 || end >= text.length) throw new Error('lib/builds-stack.ts has no bundling block');
-  const block = text.slice(start, end + 1);
-  const runtime = /Runtime\.NODEJS_(\d+)_X/.exec(text)?.[1];
-  const bannerValue = /banner:\s*([A-Z_a-z]\w*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/.exec(block)?.[1];
-  const bannerLiteral = /^["']/.test(bannerValue ?? '')
-    ? bannerValue
-    : bannerValue && new RegExp(`const ${bannerValue}\\s*=\\s*("(?:[^"\\\\]|\\\\.)*"|'(?:[^'\\\\]|\\\\.)*')`).exec(text)?.[1];
-  if (bannerValue && !bannerLiteral) throw new Error(`lib/builds-stack.ts: cannot read the banner constant ${bannerValue}`);
-  const externalList = /externalModules:\s*\[([^\]]*)\]/.exec(block)?.[1];
+/** lib/builds-stack.ts's BUNDLING, the NodejsFunction options, as CDK turns them into esbuild's (with --bundle --platform=node). */
+export async function readStackBundling() {
+  const { BUNDLING: options } = await import('../../lib/builds-stack');
   return {
-    format: /format:\s*OutputFormat\.ESM/.test(block) ? ('esm' as const) : ('cjs' as const),
-    target: /target:\s*['"]([^'"]+)['"]/.exec(block)?.[1] ?? (runtime ? `node${runtime}` : 'node24'),
-    mainFields: strings(/mainFields:\s*\[([^\]]*)\]/.exec(block)?.[1]),
-    banner: bannerLiteral ? stringLiteral(bannerLiteral) : undefined,
-    minify: /minify:\s*true/.test(block),
-    sourcemap: /sourceMap:\s*true/.test(block),
-    sourcesContent: !/sourcesContent:\s*false/.test(block),
+    format: String(options.format) === 'esm' ? ('esm' as const) : ('cjs' as const),
+    target: options.target,
+    mainFields: options.mainFields,
+    banner: options.banner,
+    minify: options.minify,
+    sourcemap: options.sourceMap,
+    sourcesContent: options.sourcesContent,
     // CDK's default for Node 18+ runtimes: @aws-sdk/* external (the runtime's copy) unless bundleAwsSDK.
-    external: externalList !== undefined ? (strings(externalList) ?? []) : /bundleAwsSDK:\s*true/.test(block) ? [] : ['@aws-sdk/*'],
+    external: options.externalModules ?? (options.bundleAwsSDK ? [] : ['@aws-sdk/*']),
   };
 }
 
