@@ -149,14 +149,11 @@ const reads = (item: string, rru: number, what: string) => line(item, `${rru} RR
 
 function apiAndLambda(memoryMb: number, billedMs: number, architecture: string, what: string): Line[] {
   const gbSeconds = (memoryMb / 1024) * (billedMs / 1000);
+  const duration = `${what} ${billedMs} ms @ ${memoryMb} MB = ${gbSeconds.toFixed(6)} GB-s`;
   return [
     line('API Gateway HTTP API request', '1', PRICES.httpApiPerRequest),
     line('Lambda request', '1', PRICES.lambdaPerRequest),
-    line(
-      `Lambda duration (${architecture})`,
-      `${what} ${billedMs} ms @ ${memoryMb} MB = ${gbSeconds.toFixed(6)} GB-s`,
-      gbSeconds * PRICES.lambdaArmPerGbSecond,
-    ),
+    line(`Lambda duration (${architecture})`, duration, gbSeconds * PRICES.lambdaArmPerGbSecond),
   ];
 }
 
@@ -170,14 +167,12 @@ function expressExecution(waitMs: number, taskMs: number, prefix = ''): Line[] {
   const increment = PRICES.stepFunctionsExpressBillingIncrementMs;
   // An execution that ends at once still bills its first increment.
   const billedMs = Math.max(increment, Math.ceil((waitMs + taskMs) / increment) * increment);
-  const gbSeconds = (PRICES.stepFunctionsExpressMinimumMb / 1024) * (billedMs / 1000);
+  const mb = PRICES.stepFunctionsExpressMinimumMb;
+  const gbSeconds = (mb / 1024) * (billedMs / 1000);
+  const duration = `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${mb} MB = ${gbSeconds.toFixed(4)} GB-s`;
   return [
     line(`${prefix}Step Functions Express request`, '1', PRICES.stepFunctionsExpressPerRequest),
-    line(
-      `${prefix}Step Functions Express duration`,
-      `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${PRICES.stepFunctionsExpressMinimumMb} MB = ${gbSeconds.toFixed(4)} GB-s`,
-      gbSeconds * PRICES.stepFunctionsExpressPerGbSecond,
-    ),
+    line(`${prefix}Step Functions Express duration`, duration, gbSeconds * PRICES.stepFunctionsExpressPerGbSecond),
   ];
 }
 
@@ -195,27 +190,18 @@ function deployedBuildEvent(inputs: CostInputs): Line[] {
   const consistency = events.getItemConsistentReads.map((consistent) => (consistent ? 'strongly consistent' : 'eventually consistent')).join(', ');
   const entries = events.putEventsEntries.reduce((sum, count) => sum + count, 0) * Math.max(1, Math.ceil(inputs.buildEventBytes / EVENT_CHUNK_BYTES));
   const gb = (events.logGroupTargets * inputs.buildEventBytes) / BYTES_PER_GB;
+  const streamRead = `${perBatch} read request unit (batch size ${events.pipeBatchSize})`;
+  const putEvents = `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`;
+  const ingestion = `${events.logGroupTargets} log group × ${inputs.buildEventBytes} B = ${gb.toExponential(3)} GB`;
   return [
     line('events: EventBridge Pipes request (the build’s MODIFY record, after filtering)', '1', PRICES.eventBridgePipesPerRequest),
-    line(
-      'events: DynamoDB Streams read (GetRecords returning the record)',
-      `${perBatch} read request unit (batch size ${events.pipeBatchSize})`,
-      perBatch * PRICES.dynamoDbStreamsPerReadRequestUnit,
-    ),
+    line('events: DynamoDB Streams read (GetRecords returning the record)', streamRead, perBatch * PRICES.dynamoDbStreamsPerReadRequestUnit),
     ...expressExecution(0, ASSUMED_EVENTS_EXECUTION_MS, 'events: ').map((each) =>
       line(each.item, `${each.quantity}, per batch of ${events.pipeBatchSize}`, each.usdPerUnit * perBatch),
     ),
     reads('events: DynamoDB read (the workflow’s GetItem of the build)', rru, `${consistency}; build ${inputs.buildBytesCompleted} B`),
-    line(
-      'events: EventBridge custom event (PutEvents)',
-      `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`,
-      entries * PRICES.eventBridgeCustomEventPer64Kb,
-    ),
-    line(
-      'events: CloudWatch Logs ingestion (the archive rule’s delivery)',
-      `${events.logGroupTargets} log group × ${inputs.buildEventBytes} B = ${gb.toExponential(3)} GB`,
-      gb * PRICES.cloudWatchLogsIngestionPerGb,
-    ),
+    line('events: EventBridge custom event (PutEvents)', putEvents, entries * PRICES.eventBridgeCustomEventPer64Kb),
+    line('events: CloudWatch Logs ingestion (the archive rule’s delivery)', ingestion, gb * PRICES.cloudWatchLogsIngestionPerGb),
   ];
 }
 
@@ -245,29 +231,17 @@ function deployedBuild(inputs: CostInputs, workflow: WorkflowType) {
   const completeWru = writeUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
   const serviceWru = writeUnits(inputs.serviceBytesAfter);
   const wru = putWru + counterWru + completeWru + serviceWru;
+  const writes = `${wru} WRU (${inputs.transactionalCreate ? 'TransactWriteItems' : 'PutItem'} of the build ${inputs.buildBytesAtCreate} B → ${putWru}; CountBuild UpdateItem ${inputs.rateCounterBytes ?? 0} B → ${counterWru}; CompleteBuild UpdateItem ${inputs.buildBytesCompleted} B → ${completeWru}; the service's last completed runtime ${inputs.serviceBytesAfter} B → ${serviceWru})`;
   const states = happyPathStates();
+  const transitions = `${states.length} (${states.join(' → ')})`;
+  const standard = line('Step Functions Standard state transitions', transitions, states.length * PRICES.stepFunctionsStandardPerTransition);
+  const readItems = `${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B`;
   const lines = [
     ...apiAndLambda(stack.createMemoryMb, Math.ceil(inputs.createHandlerMs), stack.architecture, 'create (measured p50)'),
-    reads(
-      'DynamoDB reads (the create’s BatchGetItem, eventually consistent)',
-      rru,
-      `${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B`,
-    ),
-    line(
-      'DynamoDB writes',
-      `${wru} WRU (${inputs.transactionalCreate ? 'TransactWriteItems' : 'PutItem'} of the build ${inputs.buildBytesAtCreate} B → ${putWru}; CountBuild UpdateItem ${inputs.rateCounterBytes ?? 0} B → ${counterWru}; CompleteBuild UpdateItem ${inputs.buildBytesCompleted} B → ${completeWru}; the service's last completed runtime ${inputs.serviceBytesAfter} B → ${serviceWru})`,
-      wru * PRICES.dynamoDbPerWriteRequestUnit,
-    ),
+    reads('DynamoDB reads (the create’s BatchGetItem, eventually consistent)', rru, readItems),
+    line('DynamoDB writes', writes, wru * PRICES.dynamoDbPerWriteRequestUnit),
     ...pipeStart(),
-    ...(workflow === 'STANDARD'
-      ? [
-          line(
-            'Step Functions Standard state transitions',
-            `${states.length} (${states.join(' → ')})`,
-            states.length * PRICES.stepFunctionsStandardPerTransition,
-          ),
-        ]
-      : expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs)),
+    ...(workflow === 'STANDARD' ? [standard] : expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs)),
     ...deployedBuildEvent(inputs),
   ];
   return { workflowType: workflow, usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
