@@ -61,13 +61,7 @@ export function costTable(cost: CostFile): string {
   add('Status polls, as deployed', cost.statusPoll.lines, cost.statusPoll.usdPerMillionPolls);
   add('Status polls, floor', cost.statusPoll.floor.lines, cost.statusPoll.floor.usdPerMillionPolls);
   const { withPolls } = cost;
-  if (withPolls)
-    rows.push([
-      `builds with ${withPolls.polls} Status polls (a deploy tool through the wait)`,
-      '**total**',
-      '',
-      `**${withPolls.usdPerMillionBuilds.toFixed(2)}**`,
-    ]);
+  if (withPolls) add(`builds with ${withPolls.polls} Status polls (a deploy tool through the wait)`, [], withPolls.usdPerMillionBuilds);
   return `${markdownTable(['per million', 'item', 'quantity', 'USD'], rows)}\n\nPrices: ${cost.pricesAsOf ?? '?'} (bench/prices.ts).`;
 }
 
