@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { hourOf } from '../../lambda/domain/rate-limit';
 import { type ItemKey, keys, TABLE_KEY } from '../../lambda/store/keys';
 import type { Seed } from '../../local/seed';
-import { toolkitMultipart } from './multipart';
 
 /** The bench's own seed, a small but typical deployment (kept here so that the bench does not depend on test code). */
 export const ACCOUNT = { sid: 'ACbe0c0000000000000000000000000001', auth_token: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c' };
@@ -34,9 +34,18 @@ export const FUNCTION_PATH = `/v1/Services/${SERVICE}/Functions/${FUNCTION}`;
 /** Where an asset version is uploaded (Twilio's serverless-upload host, the same API locally). */
 export const ASSET_VERSIONS_PATH = `/v1/Services/${SERVICE}/Assets/${ASSET}/Versions`;
 
-/** An asset version upload as the toolkit sends it: Path, Visibility, and the bytes as a file part. */
+/**
+ * An asset version upload exactly as Twilio's toolkit sends it: @twilio-labs/serverless-api appends Path, Visibility, then
+ * Content with a filename and a content type to a `form-data` FormData, sent with its Content-Length. The boundary's shape
+ * (26 dashes + 24 hex digits), part headers, line breaks and closing boundary are those of form-data 4's `getBuffer()`;
+ * built here because `form-data` is a dependency of the toolkit, not of this project.
+ */
 export function uploadForm(bytes: Buffer, name = `bench-${bytes.length}.bin`) {
-  return toolkitMultipart({ Path: `/${name}`, Visibility: 'public' }, { filename: name, contentType: 'application/octet-stream', bytes });
+  const boundary = `--------------------------${randomBytes(12).toString('hex')}`;
+  const field = (field: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${field}"\r\n\r\n${value}\r\n`;
+  const file = `--${boundary}\r\nContent-Disposition: form-data; name="Content"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  const body = Buffer.concat([Buffer.from(field('Path', `/${name}`) + field('Visibility', 'public') + file), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 /** The create's write condition: a new item only (what the floors' and the baseline's PutItems send too). */
