@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the Builds API's performance and cost figures, each a ratio against a floor measured in the same run,
  * interleaved (the machine is small and shared: absolute figures mean little), but for the toolkit deploy's, which has no
- * floor. Each phase (bench/lib/phases.ts) runs in a process of its own, as the handlers read their environment once, as on
- * Lambda. A full run writes bench/results.json, cost.json, api-key-auth.json and the READMEs' tables (bench/report.ts); a
- * partial one (BENCH_PHASES) writes bench/.out/*.partial.json only, so that committed figures always come from one whole run.
+ * floor. Each phase (bench/lib/phases.ts) runs in a process of its own (`withPhase`), as the handlers read their environment
+ * once, as on Lambda. A full run writes bench/results.json, cost.json, api-key-auth.json and the tables of docs/performance.md,
+ * docs/cost.md and bench/README.md (bench/report.ts); a partial one (BENCH_PHASES) writes bench/.out/*.partial.json only, so
+ * that committed figures always come from one whole run.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -70,12 +71,6 @@ function cannon(baseUrl: string, seconds: number, latencies?: number[]): Promise
   });
 }
 
-/** Sends a phase a request and awaits its answer. */
-function ask<T>(phase: PhaseProcess, type: string, answer = type, data?: unknown): Promise<T> {
-  phase.send(type, data);
-  return phase.next<T>(answer);
-}
-
 /**
  * Phase 4: the stack, the floor and the bare-put baseline under the same load, each in its own process; one warm-up of
  * every side first (so that DynamoDB Local's JIT is not paid by whichever goes first), then rounds with the order
@@ -91,7 +86,7 @@ function httpLoad(endpoint: string) {
         const urls: Record<HttpSide, string> = { stack: ready.baseUrl, floor: await url(floor), baseline: await url(baseline) };
         const runs: Record<HttpSide, CannonRun[]> = { stack: [], floor: [], baseline: [] };
         const latencies: Record<HttpSide, number[]> = { stack: [], floor: [], baseline: [] };
-        const drain = (side: HttpSide) => (side === 'baseline' ? undefined : ask<{ drainMs: number }>(side === 'stack' ? stack : floor, 'drain', 'drained'));
+        const drain = (side: HttpSide) => (side === 'baseline' ? undefined : (side === 'stack' ? stack : floor).ask<{ drainMs: number }>('drain', 'drained'));
         const sides: HttpSide[] = ['floor', 'stack', 'baseline'];
         for (const side of sides) {
           await cannon(urls[side], HTTP_FIRST_WARMUP_SECONDS);
@@ -121,8 +116,8 @@ async function uploads(endpoint: string, handlerEnvironment: Record<string, stri
     await withPhase('upload-client', { BENCH_UPLOAD_TARGET: target }, async (client) => {
       await client.next('ready');
       for (const [name, bytes] of Object.entries(UPLOAD_SIZES) as Array<[keyof typeof UPLOAD_SIZES, number]>) {
-        const samples = (sizes[name] = await ask<UploadSamples>(client, 'measure', 'samples', { bytes, iterations: UPLOAD_ITERATIONS, warmup: UPLOAD_WARMUP }));
-        log(`uploads of ${bytes} B: median ${ms(samples.uploadMs)} through the stack, ${ms(samples.floorMs)} bare PutObject`);
+        sizes[name] = await client.ask<UploadSamples>('measure', 'samples', { bytes, iterations: UPLOAD_ITERATIONS, warmup: UPLOAD_WARMUP });
+        log(`uploads of ${bytes} B: median ${ms(sizes[name].uploadMs)} through the stack, ${ms(sizes[name].floorMs)} bare PutObject`);
       }
     });
   });
@@ -245,10 +240,8 @@ async function main(): Promise<void> {
       });
     }
     if (lag) {
-      Object.assign(results, {
-        completion_lag_p50_ms: round(percentile(lag.httpLagMs, 50), 1),
-        completion_lag_p99_ms: round(percentile(lag.httpLagMs, 99), 1),
-      });
+      const lagMs = (p: number) => round(percentile(lag.httpLagMs, p), 1);
+      Object.assign(results, { completion_lag_p50_ms: lagMs(50), completion_lag_p99_ms: lagMs(99) });
     }
     if (upload) {
       const uploadRatio = (name: keyof typeof UPLOAD_SIZES) => round(median(upload[name].uploadMs) / median(upload[name].floorMs), 3);
@@ -298,9 +291,7 @@ async function main(): Promise<void> {
     console.log(`\n${figuresTable(results, false)}\n`);
     if (apiKeyAuth) console.log(`API key vs token (bench/api-key-auth.json): ${JSON.stringify(apiKeyAuth)}\n`);
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; stack: ${stack.source}; prices: ${PRICES_AS_OF}.`);
-    const wrote = PARTIAL
-      ? `bench/.out/*.partial.json (phases ${[...SELECTED].join(', ')})`
-      : 'bench/results.json, cost.json, api-key-auth.json and the READMEs’ tables';
+    const wrote = PARTIAL ? `bench/.out/*.partial.json (phases ${[...SELECTED].join(', ')})` : 'bench/{results,cost,api-key-auth}.json and the tables';
     console.log(`Wrote ${wrote} in ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
   } finally {
     killPhases();

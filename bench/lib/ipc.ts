@@ -68,8 +68,10 @@ function startPhase(file: string, env: Record<string, string>) {
         waiters.push({ type, resolve: resolve as (data: unknown) => void, reject });
       }).finally(() => clearTimeout(timer));
     },
-    send(type: string, data?: unknown) {
+    /** Sends the phase a request and awaits its answer, a message of type `answer`. */
+    ask<T>(type: string, answer: string, data?: unknown): Promise<T> {
       if (child.connected) child.send({ type, data });
+      return this.next<T>(answer);
     },
     /** Asks the phase to stop, then kills it if it has not exited within 10 s. */
     async stop() {
