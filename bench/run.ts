@@ -204,7 +204,7 @@ async function main(): Promise<void> {
         // modes the workflows' background work gives each side.
         handler_overhead_paired_ratio_p50: round(median(handlerMs.map((value, i) => value / bareMs[i]!)), 3),
         handler_overhead_paired_ms_p50: round(median(handlerMs.map((value, i) => value - bareMs[i]!)), 3),
-        dynamodb_round_trips_per_create: round(overhead.dynamoDbAttempts / overhead.creates, 3),
+        dynamodb_round_trips_per_create: round(overhead.roundTripsPerCreate, 3),
         build_item_bytes: overhead.sizes.build_building,
       });
     }

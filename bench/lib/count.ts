@@ -1,6 +1,4 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LocalStack } from '../../local/stack';
-import type { ExecutionRecord } from '../../local/step-functions';
 
 /**
  * Counts the requests a DynamoDB client really sends, with two middlewares on its own stack: one at `initialize` (once per
@@ -39,14 +37,4 @@ export function countDynamoDbRequests(client: DynamoDBClient) {
     { step: 'deserialize', name: 'benchCountAttempts' },
   );
   return counter;
-}
-
-/** Calls `onStart` as the stack's workflow runner starts each execution (named after its build). */
-export function watchExecutions(stack: LocalStack, onStart: (name: string, record: ExecutionRecord) => void): void {
-  const executions = stack.stepFunctions.executions;
-  const set = executions.set.bind(executions);
-  executions.set = (name, record) => {
-    onStart(name, record);
-    return set(name, record);
-  };
 }

@@ -43,6 +43,7 @@ const REQUESTS: Record<string, { event: () => APIGatewayProxyEventV2; status: nu
 
 export type ColdInitResult = Awaited<ReturnType<typeof measure>>;
 
+type ColdRun = { spawnToResponseMs: number; bootMs: number; importMs: number; firstRequestMs: number; firstMaxRssMb: number; maxRssMb?: number };
 type DriverLine = { statusCode: number; bootMs: number; importMs: number; firstRequestMs: number; maxRssMb: number; statuses?: Record<string, number> };
 
 async function measure(stack: LocalStack) {
@@ -70,41 +71,38 @@ async function measure(stack: LocalStack) {
     ...Object.fromEntries(names.map((name) => [name, process.env[name]!])),
   };
   const runOnce = (variant: string, memoryRequests = 0, memoryEvent = '') =>
-    new Promise<{ spawnToResponseMs: number; bootMs: number; importMs: number; firstRequestMs: number; firstMaxRssMb: number; maxRssMb?: number }>(
-      (resolve, reject) => {
-        const expected = REQUESTS[variant]!.status;
-        const env = { ...bundles[variant]!.env, ...local, MEMORY_REQUESTS: String(memoryRequests), MEMORY_EVENT: memoryEvent };
-        const started = performance.now();
-        const child = spawn(process.execPath, [DRIVER, bundles[variant]!.file, eventFiles[variant]!], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        let answered: number | undefined;
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          // The driver's timing line, not a metric line the handler wrote before answering.
-          if (stdout.includes('"statusCode"')) answered ??= performance.now();
-        });
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('exit', (code) => {
-          clearTimeout(timer);
-          try {
-            const lines = stdout
-              .trim()
-              .split('\n')
-              .map((text) => JSON.parse(text) as DriverLine & { _aws?: unknown });
-            const [line, memoryLine] = lines.filter((parsed) => parsed._aws === undefined) as [DriverLine, DriverLine | undefined];
-            if (code !== 0 || answered === undefined || line.statusCode !== expected) throw new Error(`exit ${code}, status ${line.statusCode}`);
-            if (Object.keys(memoryLine?.statuses ?? {}).some((status) => Number(status) !== expected))
-              throw new Error(`memory requests answered ${JSON.stringify(memoryLine?.statuses)}, expected ${expected}`);
-            const { bootMs, importMs, firstRequestMs, maxRssMb } = line;
-            resolve({ spawnToResponseMs: answered - started, bootMs, importMs, firstRequestMs, firstMaxRssMb: maxRssMb, maxRssMb: memoryLine?.maxRssMb });
-          } catch (error) {
-            reject(new Error(`cold start of ${variant} failed (${(error as Error).message}): ${stderr.slice(-2000)} ${stdout.slice(-500)}`));
-          }
-        });
-      },
-    );
+    new Promise<ColdRun>((resolve, reject) => {
+      const expected = REQUESTS[variant]!.status;
+      const env = { ...bundles[variant]!.env, ...local, MEMORY_REQUESTS: String(memoryRequests), MEMORY_EVENT: memoryEvent };
+      const started = performance.now();
+      const child = spawn(process.execPath, [DRIVER, bundles[variant]!.file, eventFiles[variant]!], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let [stdout, stderr] = ['', ''];
+      let answered: number | undefined;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        // The driver's timing line, not a metric line the handler wrote before answering.
+        if (stdout.includes('"statusCode"')) answered ??= performance.now();
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        try {
+          const parsed = stdout
+            .trim()
+            .split('\n')
+            .map((text) => JSON.parse(text) as DriverLine & { _aws?: unknown });
+          const [line, memoryLine] = parsed.filter((each) => each._aws === undefined) as [DriverLine, DriverLine | undefined];
+          if (code !== 0 || answered === undefined || line.statusCode !== expected) throw new Error(`exit ${code}, status ${line.statusCode}`);
+          if (Object.keys(memoryLine?.statuses ?? {}).some((status) => Number(status) !== expected))
+            throw new Error(`memory requests answered ${JSON.stringify(memoryLine?.statuses)}, expected ${expected}`);
+          const { bootMs, importMs, firstRequestMs, maxRssMb } = line;
+          resolve({ spawnToResponseMs: answered - started, bootMs, importMs, firstRequestMs, firstMaxRssMb: maxRssMb, maxRssMb: memoryLine?.maxRssMb });
+        } catch (error) {
+          reject(new Error(`cold start of ${variant} failed (${(error as Error).message}): ${stderr.slice(-2000)} ${stdout.slice(-500)}`));
+        }
+      });
+    });
   // One discarded run of each (file cache), then interleaved runs, the order reversing every round.
   for (const variant of variants) await runOnce(variant);
   const runs = [];

@@ -31,20 +31,13 @@ async function measure(stack: LocalStack) {
   const project = mkdtempSync(join(tmpdir(), 'bench-toolkit-project-'));
   cpSync(FIXTURE, project, { recursive: true });
   const pkgJson = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+  const options = { ...CREDENTIALS, cwd: project, envPath: join(project, '.env'), env: ENV, pkgJson, functionsEnv: 'dev' };
   const runId = randomUUID().slice(0, 8);
   const deploy = async (index: number) => {
     const serviceName = `bench-deploy-${runId}-${index}`;
     const [fromRequest, fromProblems] = [traffic.requests.length, traffic.problems.length];
     const started = performance.now();
-    const result = await toolkit.deployLocalProject({
-      ...CREDENTIALS,
-      cwd: project,
-      envPath: join(project, '.env'),
-      env: ENV,
-      pkgJson,
-      serviceName,
-      functionsEnv: 'dev',
-    });
+    const result = await toolkit.deployLocalProject({ ...options, serviceName });
     const wallMs = performance.now() - started;
     if (!/^ZB[0-9a-f]{32}$/.test(result.buildSid)) throw new Error(`deploy ${serviceName}: no build SID (${result.buildSid})`);
     const requests = traffic.requests.slice(fromRequest);

@@ -21,8 +21,8 @@ export type UploadSamples = Awaited<ReturnType<typeof samples>>;
 
 const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as StackReady;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-/** The toolkit's User-Agent shape. */
-const USER_AGENT = `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`;
+/** The toolkit's Accept and User-Agent shape. */
+const TOOLKIT_HEADERS = { accept: 'application/json', 'user-agent': `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}` };
 // The handler's content store, configured from the environment as in the function.
 process.env.S3_ENDPOINT = target.s3Endpoint;
 process.env.CONTENT_BUCKET = target.bucket;
@@ -34,13 +34,7 @@ function upload(body: Buffer, contentType: string): Promise<number> {
   const { hostname, port } = new URL(target.baseUrl);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const headers = {
-      authorization: AUTHORIZATION,
-      'content-type': contentType,
-      'content-length': String(body.length),
-      accept: 'application/json',
-      'user-agent': USER_AGENT,
-    };
+    const headers = { authorization: AUTHORIZATION, 'content-type': contentType, 'content-length': String(body.length), ...TOOLKIT_HEADERS };
     const outgoing = request({ agent, hostname, port, method: 'POST', path: ASSET_VERSIONS_PATH, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -59,11 +53,8 @@ function upload(body: Buffer, contentType: string): Promise<number> {
 /** The handler's PutObject, bare: same parameters, the checksum computed inside the timer. */
 async function floor(bytes: Buffer): Promise<number> {
   const started = performance.now();
-  await content.put(SERVICE, newSid('ZN'), {
-    bytes,
-    contentType: 'application/octet-stream',
-    sha256Base64: createHash('sha256').update(bytes).digest('base64'),
-  });
+  const sha256Base64 = createHash('sha256').update(bytes).digest('base64');
+  await content.put(SERVICE, newSid('ZN'), { bytes, contentType: 'application/octet-stream', sha256Base64 });
   return performance.now() - started;
 }
 
