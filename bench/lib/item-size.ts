@@ -13,11 +13,8 @@ export function itemSize(item: Record<string, AttributeValue>): number {
 }
 
 function numberSize(text: string): number {
-  const digits = text
-    .replace(/^-/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '')
-    .replace(/^0+|0+$/g, '');
+  // Significant digits: no sign, exponent or decimal point, no leading or trailing zeros.
+  const digits = text.replace(/^-|[eE].*$|\./g, '').replace(/^0+|0+$/g, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
 
