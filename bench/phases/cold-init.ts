@@ -59,17 +59,11 @@ async function measure(stack: LocalStack) {
   }
   const uploadMemoryEvent = join(outDir, 'memory-upload-event.json');
   writeFileSync(uploadMemoryEvent, JSON.stringify(uploadEvent(UPLOAD_MEMORY_BYTES, 'memory.bin')));
-  // A Lambda-like environment: the function's deployed one (NODE_OPTIONS included), the local
-  // endpoints the stack set, nothing inherited from this process (no tsx loader).
-  const names = ['DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'CONTENT_BUCKET', 'S3_ENDPOINT'];
-  const local: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    TABLE_NAME: stack.tableName,
-    ...Object.fromEntries(names.map((name) => [name, process.env[name]!])),
-  };
+  // A Lambda-like environment: the function's deployed one (NODE_OPTIONS included), the bench's made-up AWS region and
+  // credentials, the local endpoints the stack set, nothing else inherited from this process (no tsx loader).
+  const endpoints = ['DYNAMODB_ENDPOINT', 'STEPFUNCTIONS_ENDPOINT', 'STATE_MACHINE_ARN', 'CONTENT_BUCKET', 'S3_ENDPOINT'];
+  const names = ['PATH', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...endpoints];
+  const local = { ...Object.fromEntries(names.map((name) => [name, process.env[name]])), TABLE_NAME: stack.tableName };
   const runOnce = (variant: string, memoryRequests = 0, memoryEvent = '') =>
     new Promise<ColdRun>((resolve, reject) => {
       const expected = REQUESTS[variant]!.status;
