@@ -1,7 +1,4 @@
-/**
- * The baseline Lambda function of the bundle and cold-start comparison: a DynamoDBDocumentClient
- * and one conditional PutCommand, nothing else. Bundled with the stack's own esbuild options.
- */
+/** The baseline function of the bundle and cold-start comparisons: a DynamoDBDocumentClient and one conditional PutCommand. */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';

@@ -1,12 +1,9 @@
-// A fresh Node process doing what Lambda's runtime does at a cold start: import the function's
-// bundle, then serve one request. Prints one JSON line (timings relative to this process's start,
-// and the peak resident memory so far) and exits. Usage: node cold-driver.mjs <bundle.mjs> <event.json>
-// With MEMORY_REQUESTS=N it then serves N more requests (the event of MEMORY_EVENT, a file, when
-// set) and prints a second line with the process's peak resident memory, what Lambda reports as
-// "Max Memory Used", and the status codes answered.
-// Every request gets an event parsed afresh from the file's text, as the runtime parses each
-// invocation's payload: the handlers' body parsers replace `event.body` in place, so an event
-// object used twice would be a different request the second time.
+// A fresh Node process doing what Lambda's runtime does at a cold start: import the function's bundle, serve one request,
+// print one JSON line (timings since this process started, peak resident memory) and exit.
+// Usage: node cold-driver.mjs <bundle.mjs> <event.json>. With MEMORY_REQUESTS=N it then serves N more requests (the event
+// in the file MEMORY_EVENT, when set) and prints a second line: peak resident memory, Lambda's "Max Memory Used", and the
+// statuses answered. Each request's event is parsed afresh, as the runtime parses each payload: the handlers' body parsers
+// replace `event.body` in place, so an event object used twice would be another request the second time.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -45,15 +42,13 @@ if (memoryRequests > 0) {
   const memoryEventPath = process.env.MEMORY_EVENT || eventPath;
   const statuses = {};
   for (let i = 0; i < memoryRequests; i++) {
-    const text = memoryEventPath === eventPath ? eventText : readFileSync(memoryEventPath, 'utf8');
-    const next = JSON.parse(text);
+    const next = JSON.parse(memoryEventPath === eventPath ? eventText : readFileSync(memoryEventPath, 'utf8'));
     next.requestContext = { ...next.requestContext, requestId: `memory-${i}` };
     const answer = await module.handler(next, contextOf(`memory-${i}`));
     statuses[answer?.statusCode] = (statuses[answer?.statusCode] ?? 0) + 1;
   }
-  process.stdout.write(`${JSON.stringify({ statusCode: response?.statusCode, maxRssMb: process.resourceUsage().maxRSS / 1024, statuses })}\n`, () =>
-    process.exit(0),
-  );
+  const peak = JSON.stringify({ statusCode: response?.statusCode, maxRssMb: process.resourceUsage().maxRSS / 1024, statuses });
+  process.stdout.write(`${peak}\n`, () => process.exit(0));
 } else {
   process.stdout.write(timing, () => process.exit(0));
 }

@@ -1,9 +1,7 @@
 /**
- * The architecture comparison's other side: FetchFunction served by a function of its own, as
- * the build routes are, instead of by the `functions` function (15 routes). The same
- * operation as lambda/handlers/functions.ts's FetchFunction, built from the same modules and the
- * same Middy chain (`httpRoutes`); only the other 14 routes are left out. Bundled with the
- * stack's options; the cold start serves the same FetchFunction request to both.
+ * The architecture comparison's other side: FetchFunction served by a function of its own, as the build routes are, instead
+ * of by the `functions` function (15 routes): the same operation from the same modules and the same Middy chain
+ * (`httpRoutes`), the other 14 routes left out. The cold start serves both the same FetchFunction request.
  */
 import { config } from '../lambda/config';
 import { FUNCTIONS, loadDeployable } from '../lambda/http/deployables';

@@ -1,14 +1,14 @@
 /**
- * Writes the published figures into docs/performance.md and bench/README.md, and the cost lines
- * into docs/cost.md, from the committed bench/results.json and bench/cost.json, between marker
- * comments, so that what the docs say is what the bench measured: each figure beside its target,
- * the floor it is measured against and the bench's verdict (bench/lib/figures.ts). `npm run bench`
- * runs it after writing the results; `npx tsx bench/report.ts` runs it alone;
- * test/unit/bench-report.test.ts fails when a file differs from what the results generate.
+ * Writes the figures table into docs/performance.md and bench/README.md, and the cost lines into docs/cost.md, from the
+ * committed bench/results.json and bench/cost.json, between marker comments, so that what the docs say is what the bench
+ * measured: each figure beside its target, floor and the bench's verdict (bench/lib/figures.ts). `npm run bench` runs it
+ * after a full run, `npx tsx bench/report.ts` alone; test/unit/bench-report.test.ts fails when a file differs from what
+ * the results generate.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { computeCost } from './lib/cost';
 import { FIGURES, type Results, statusOf } from './lib/figures';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -35,29 +35,18 @@ function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-/** The figures table: figure, value, target, floor, status as the bench prints it. */
-export function figuresTable(results: Results): string {
+/** The figures table: figure, value, target, floor (unless `withFloors` is false, as the bench prints it), status. */
+export function figuresTable(results: Results, withFloors = true): string {
   const rows = FIGURES.map((figure) => {
     const status = statusOf(figure, results);
     const value = status === 'not measured' ? '—' : figure.value(results);
-    return [`\`${figure.key}\``, cell(value), cell(figure.target), cell(figure.floor), status];
+    return [`\`${figure.key}\``, cell(value), cell(figure.target), ...(withFloors ? [cell(figure.floor)] : []), status];
   });
-  return markdownTable(['figure (key in `bench/results.json`)', 'value', 'target', 'measured against', 'status'], rows);
+  return markdownTable(['figure (key in `bench/results.json`)', 'value', 'target', ...(withFloors ? ['measured against'] : []), 'status'], rows);
 }
 
-interface CostLine {
-  item: string;
-  quantity: string;
-  usdPerMillion: number;
-}
-
-interface CostFile {
-  pricesAsOf?: string;
-  deployed?: { workflowType: string; usdPerMillionBuilds: number; lines: CostLine[] };
-  floor?: { usdPerMillionBuilds: number; lines: CostLine[] };
-  statusPoll?: { usdPerMillionPolls: number; lines: CostLine[]; floor: { usdPerMillionPolls: number; lines: CostLine[] } };
-  withPolls?: { polls: number; usdPerMillionBuilds: number };
-}
+type CostFile = Partial<ReturnType<typeof computeCost>>;
+type CostLine = { item: string; quantity: string; usdPerMillion: number };
 
 /** The cost lines, as deployed and at the floor, per million builds and per million Status polls. */
 export function costTable(cost: CostFile): string {
@@ -71,14 +60,8 @@ export function costTable(cost: CostFile): string {
   add('builds, floor', cost.floor.lines, cost.floor.usdPerMillionBuilds);
   add('Status polls, as deployed', cost.statusPoll.lines, cost.statusPoll.usdPerMillionPolls);
   add('Status polls, floor', cost.statusPoll.floor.lines, cost.statusPoll.floor.usdPerMillionPolls);
-  if (cost.withPolls) {
-    rows.push([
-      `builds with ${cost.withPolls.polls} Status polls (a deploy tool through the wait)`,
-      '**total**',
-      '',
-      `**${cost.withPolls.usdPerMillionBuilds.toFixed(2)}**`,
-    ]);
-  }
+  const { withPolls } = cost;
+  if (withPolls) add(`builds with ${withPolls.polls} Status polls (a deploy tool through the wait)`, [], withPolls.usdPerMillionBuilds);
   return `${markdownTable(['per million', 'item', 'quantity', 'USD'], rows)}\n\nPrices: ${cost.pricesAsOf ?? '?'} (bench/prices.ts).`;
 }
 

@@ -1,11 +1,8 @@
 /**
- * The upload function's own floor for the cold-start comparison (for the record beside the
- * agreed one-PutItem baseline): the requests a CreateAssetVersion makes, bare, in the same order,
- * with no framework and no body parsing — a BatchGetItem of the account, the service and the
- * asset; a PutObject of 1 KiB tagged unreferenced, with its SHA-256; the TransactWriteItems of
- * the version under a check that the asset exists; the PutObjectTagging that clears the tag.
- * Bundled with the stack's own esbuild options; the handlers' own DynamoDB client and S3 client
- * options, keys from lambda/store/keys.ts, SIDs of the bench's seed.
+ * The upload function's own cold-start floor (for the record beside the one-PutItem baseline): a CreateAssetVersion's
+ * requests, bare, in the same order, no framework, no body parsing — BatchGetItem of the account, the service and the asset;
+ * PutObject of 1 KiB tagged unreferenced, with its SHA-256; TransactWriteItems of the version under a check that the asset
+ * exists; PutObjectTagging that clears the tag. The handlers' own DynamoDB client and S3 client options and keys.
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, PutObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';

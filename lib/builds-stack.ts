@@ -8,7 +8,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -143,6 +143,22 @@ const CREATES_BUILDS = 'create-build';
  * `require('node:…')` through esbuild's shim, which throws without one).
  */
 const ESM_REQUIRE_BANNER = "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+
+/** How every function is bundled (bench/lib/bundle.ts bundles its own entries with the same options). */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Bundle the SDK v3 clients at the versions in package-lock.json (the ones the tests ran
+  // with) instead of whatever version the Lambda runtime ships.
+  bundleAwsSDK: true,
+  externalModules: [],
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
 
 /** HTTP API access log line: no headers, no query strings, no bodies (they may carry credentials). */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -533,20 +549,7 @@ export class BuildsStack extends Stack {
         NODE_OPTIONS: '--enable-source-maps',
         ...environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the SDK v3 clients at the versions in package-lock.json (the ones the tests ran
-        // with) instead of whatever version the Lambda runtime ships.
-        bundleAwsSDK: true,
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: BUNDLING,
     });
     return fn;
   }

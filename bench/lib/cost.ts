@@ -5,47 +5,20 @@ import { PRICES, PRICES_AS_OF, REGION } from '../prices';
 import { constructIdOf, PROJECT_ROOT } from './bundle';
 import { eventuallyConsistentReadUnits, writeUnits } from './item-size';
 
-/** The settings the cost depends on, as the CDK stack deploys them. */
-export interface StackFacts {
-  source: string;
-  createMemoryMb: number;
-  statusMemoryMb: number;
-  architecture: string;
-  stateMachineType: 'STANDARD' | 'EXPRESS';
-  buildWaitSeconds: number;
-  /** The create function's environment variables that are plain strings (no CloudFormation tokens). */
-  createEnvironment: Record<string, string>;
-  /** Each function's memory and plain-string environment, by entry (`upload-version`, …). */
-  functions: Record<string, { memoryMb: number; environment: Record<string, string> }>;
-  /** Pipes reading the table's stream (each one polls every shard, and reads each record it keeps). */
-  streamPipes: number;
-  /** The build events path (lib/build-events-construct.ts) as synthesized. */
-  events: BuildEventsFacts;
-}
+type WorkflowType = 'STANDARD' | 'EXPRESS';
 
-/** The settings an event's cost depends on, read from the synthesized events pipe, workflow and bus. */
-export interface BuildEventsFacts {
-  /** Records per execution the events pipe hands its workflow (one pipe request and one execution per batch). */
-  pipeBatchSize: number;
-  workflowType: 'STANDARD' | 'EXPRESS';
-  /** The events workflow's GetItem tasks, each `true` when it reads strongly consistent. */
-  getItemConsistentReads: boolean[];
-  /** The events workflow's PutEvents tasks, each with the entries it puts. */
-  putEventsEntries: number[];
-  /** Targets of the bus's rules that are CloudWatch Logs log groups (the archive): each event is ingested once per target. */
-  logGroupTargets: number;
-}
+/** The settings the cost depends on, as the CDK stack deploys them. */
+export type StackFacts = Awaited<ReturnType<typeof readStackFacts>>;
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type DefinitionState = { Type: string; Resource?: string; Parameters?: { ConsistentRead?: boolean; Entries?: unknown[] } };
 
 /**
- * The events path's settings from the template: the pipe whose target is the events workflow,
- * that workflow's definition (its GetItem and PutEvents tasks; on the events path every task
- * runs once per event: read the item, put one event), and the log-group targets of the rules on
- * the events bus. Throws when any of them is missing.
+ * The build events path as synthesized: the pipe that targets the events workflow (records per execution), that
+ * workflow's type and tasks (each runs once per event: its GetItems' consistency, its PutEvents' entries), and the
+ * targets of the bus's rules that are log groups (the archive: each event is ingested once per target).
  */
-function buildEventsFacts(resources: Array<[string, Resource]>): BuildEventsFacts {
+function buildEventsFacts(resources: Array<[string, Resource]>) {
   const workflow = resources.find(([logicalId, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith('BuildEventsWorkflow'));
   const pipe = resources.find(([, r]) => r.Type === 'AWS::Pipes::Pipe' && (r.Properties.Target as { Ref?: string } | undefined)?.Ref === workflow?.[0]);
   const bus = resources.find(([logicalId, r]) => r.Type === 'AWS::Events::EventBus' && logicalId.startsWith('BuildEventsBus'));
@@ -62,19 +35,15 @@ function buildEventsFacts(resources: Array<[string, Resource]>): BuildEventsFact
   return {
     // A DynamoDB stream source's default batch size is 100.
     pipeBatchSize: Number(streamParameters?.BatchSize ?? 100),
-    workflowType: (workflow[1].Properties.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
+    workflowType: (workflow[1].Properties.StateMachineType as WorkflowType | undefined) ?? 'STANDARD',
     getItemConsistentReads: tasks('arn:aws:states:::dynamodb:getItem').map((state) => state.Parameters?.ConsistentRead === true),
     putEventsEntries: tasks('arn:aws:states:::events:putEvents').map((state) => state.Parameters?.Entries?.length ?? 0),
     logGroupTargets,
   };
 }
 
-/**
- * Synthesizes the real stack (bundling skipped) and reads the functions' memory and
- * architecture, the state machine's type and the wait it is deployed with. Throws when the
- * stack cannot be synthesized: the cost of a stack the bench could not read is not known.
- */
-export async function readStackFacts(outDir: string): Promise<StackFacts> {
+/** Synthesizes the real stack (bundling skipped) and reads what the cost depends on; throws when it cannot (no fallback constants). */
+export async function readStackFacts(outDir: string) {
   const { App } = await import('aws-cdk-lib');
   const { BuildsStack } = await import('../../lib/builds-stack');
   const { DEFAULT_SETTINGS } = await import('../../lib/stack-config');
@@ -84,58 +53,49 @@ export async function readStackFacts(outDir: string): Promise<StackFacts> {
   const fn = (id: string) => resources.find(([logicalId, r]) => r.Type === 'AWS::Lambda::Function' && logicalId.startsWith(`${id}Function`))?.[1].Properties;
   const create = fn('CreateBuild');
   const status = fn('FetchBuildStatus');
-  // The build workflow by its construct id: the stack has a second state machine, the events workflow.
+  // By its construct id: the events workflow is a second state machine.
   const machine = resources.find(([logicalId, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && logicalId.startsWith('BuildWorkflow'))?.[1].Properties;
   if (!create || !status || !machine) throw new Error('functions or state machine not found in the template');
   const waitSeconds = (machine.DefinitionSubstitutions as Record<string, unknown> | undefined)?.BuildWaitSeconds;
   if (waitSeconds === undefined || !Number.isFinite(Number(waitSeconds))) throw new Error('the state machine has no BuildWaitSeconds substitution');
   const plainStrings = (properties: Record<string, unknown>) =>
     Object.fromEntries(
-      Object.entries(((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>).filter(
+      Object.entries((properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}).filter(
         (entry): entry is [string, string] => typeof entry[1] === 'string',
       ),
     );
-  const createEnvironment = plainStrings(create);
-  const functions: StackFacts['functions'] = {};
+  const functions: Record<string, { memoryMb: number; environment: Record<string, string> }> = {};
   for (const entry of new Set<string>([...ROUTES.map((route) => route.entry), FALLBACK_ENTRY])) {
     const properties = fn(constructIdOf(entry).replace(/Function$/, ''));
     if (properties) functions[entry] = { memoryMb: Number(properties.MemorySize ?? 128), environment: plainStrings(properties) };
   }
+  // Plain-string environment variables only (no CloudFormation tokens); `functions` by entry (`upload-version`, …).
   return {
     source: 'cdk synth of lib/builds-stack.ts with DEFAULT_SETTINGS (bundling skipped)',
     createMemoryMb: Number(create.MemorySize ?? 128),
     statusMemoryMb: Number(status.MemorySize ?? 128),
     architecture: ((create.Architectures as string[] | undefined) ?? ['x86_64']).join(','),
-    stateMachineType: (machine.StateMachineType as 'STANDARD' | 'EXPRESS' | undefined) ?? 'STANDARD',
+    stateMachineType: (machine.StateMachineType as WorkflowType | undefined) ?? 'STANDARD',
     buildWaitSeconds: Number(waitSeconds),
-    createEnvironment,
+    createEnvironment: plainStrings(create),
     functions,
+    // Pipes reading the table's stream: each one polls every shard, and reads each record it keeps.
     streamPipes: resources.filter(([, r]) => r.Type === 'AWS::Pipes::Pipe' && JSON.stringify(r.Properties.Source).includes('StreamArn')).length,
     events: buildEventsFacts(resources),
   };
 }
 
-interface AslState {
-  Type: string;
-  Next?: string;
-  Default?: string;
-  End?: boolean;
-}
-
-/**
- * The states a build that completes normally goes through, read from the ASL file: from StartAt,
- * following Next, and a Choice's Default (a supported runtime), until a Succeed/Fail or End.
- */
+/** The states of a build that completes: from StartAt, following Next and a Choice's Default (a supported runtime), to a Succeed, Fail or End. */
 export function happyPathStates(): string[] {
+  type State = { Type: string; Next?: string; Default?: string; End?: boolean };
   const definition = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib', 'build-workflow.asl.json'), 'utf8')) as {
     StartAt: string;
-    States: Record<string, AslState>;
+    States: Record<string, State>;
   };
   const path: string[] = [];
-  let name: string | undefined = definition.StartAt;
-  while (name !== undefined) {
+  for (let name: string | undefined = definition.StartAt; name !== undefined; ) {
     if (path.includes(name) || path.length > 100) throw new Error(`the happy path loops at ${name}`);
-    const state: AslState | undefined = definition.States[name];
+    const state: State | undefined = definition.States[name];
     if (!state) throw new Error(`no state ${name}`);
     path.push(name);
     if (state.Type === 'Succeed' || state.Type === 'Fail' || state.End) break;
@@ -144,41 +104,34 @@ export function happyPathStates(): string[] {
   return path;
 }
 
+/**
+ * What the model prices, measured: handler p50s; the sizes of the items a create and a Status poll read, one per key their
+ * BatchGetItem asked for (counted on the handler's client); whether the create's write is a TransactWriteItems (2 WRU per KB);
+ * the hour's build count (CountBuild's item); the workflow's time beyond its wait; the completion lag (for the poll count);
+ * a build's `Build Completed` event as a rule's target receives it (JSON bytes).
+ */
 export interface CostInputs {
   stack: StackFacts;
   createHandlerMs: number;
   statusHandlerMs: number;
-  /** Sizes in bytes of the items a create reads (account, service, versions, the hour's build count), one per key it asks for. */
   createReadItemBytes: number[];
-  /** Keys the create's BatchGetItem asked for, per create (measured on the handler's client). */
   createReadKeys: number;
-  /** Sizes of the items a Status poll reads (account, build at its largest), one per key it asks for. */
   statusReadItemBytes: number[];
   statusReadKeys: number;
   buildBytesAtCreate: number;
-  /** The create wrote with TransactWriteItems (an Idempotency-Key: 2 WRU per KB per item) rather than a PutItem. */
   transactionalCreate: boolean;
-  /** The hour's build count, which the workflow's CountBuild updates. */
   rateCounterBytes: number | undefined;
   buildBytesCompleted: number;
   serviceBytesAfter: number;
-  /** Extra time the workflow runs beyond its wait (its DynamoDB tasks), for Express duration. */
   workflowTaskMs: number;
-  /** Completion lag (p50) beyond the wait, for the poll count. */
   completionLagMs: number;
-  /** Size in bytes of a build's `Build Completed` event as a rule's target receives it (JSON), measured on the local bus. */
   buildEventBytes: number;
 }
 
-/** Round trip of one Status poll from a deploy tool to API Gateway (an assumption). */
+/** An assumed round trip of one Status poll; @twilio-labs/serverless-api's waitForSuccessfulBuild sleeps 1,000 ms between polls. */
 export const ASSUMED_POLL_ROUND_TRIP_MS = 100;
-/** @twilio-labs/serverless-api waitForSuccessfulBuild: poll, then sleep 1,000 ms, until completed. */
 export const TOOLKIT_POLL_SLEEP_MS = 1000;
-/**
- * The events workflow's billed duration: its two tasks (one GetItem, one PutEvents) are assumed
- * to end within Express's first 100 ms increment. Not measured (the bench times the build
- * workflow only); a retried task (1 s backoff and more) would bill more.
- */
+/** The events workflow's two tasks are assumed to end within Express's first 100 ms increment (not measured; a retry would bill more). */
 export const ASSUMED_EVENTS_EXECUTION_MS = 100;
 /** CloudWatch Logs bills ingestion per GB; taken as 10^9 bytes, the larger of the two readings. */
 const BYTES_PER_GB = 1e9;
@@ -188,187 +141,146 @@ const EVENT_CHUNK_BYTES = 64 * 1024;
 const LAMBDA_MIN_BILLED_MS = 1;
 
 type Line = { item: string; quantity: string; usdPerUnit: number };
-
-const usdOf = (lines: Line[]) => lines.reduce((sum, line) => sum + line.usdPerUnit, 0);
-const perMillion = (lines: Line[]) => lines.map(({ usdPerUnit, ...line }) => ({ ...line, usdPerMillion: usdPerUnit * 1e6 }));
+const line = (item: string, quantity: string, usdPerUnit: number): Line => ({ item, quantity, usdPerUnit });
+const usdOf = (lines: Line[]) => lines.reduce((sum, { usdPerUnit }) => sum + usdPerUnit, 0);
+const perMillion = (lines: Line[]) => lines.map(({ usdPerUnit, ...rest }) => ({ ...rest, usdPerMillion: usdPerUnit * 1e6 }));
 const readUnits = (sizes: number[]) => sizes.reduce((sum, bytes) => sum + eventuallyConsistentReadUnits(bytes), 0);
+const reads = (item: string, rru: number, what: string) => line(item, `${rru} RRU (${what})`, rru * PRICES.dynamoDbPerReadRequestUnit);
 
 function apiAndLambda(memoryMb: number, billedMs: number, architecture: string, what: string): Line[] {
   const gbSeconds = (memoryMb / 1024) * (billedMs / 1000);
+  const duration = `${what} ${billedMs} ms @ ${memoryMb} MB = ${gbSeconds.toFixed(6)} GB-s`;
   return [
-    { item: 'API Gateway HTTP API request', quantity: '1', usdPerUnit: PRICES.httpApiPerRequest },
-    { item: 'Lambda request', quantity: '1', usdPerUnit: PRICES.lambdaPerRequest },
-    {
-      item: `Lambda duration (${architecture})`,
-      quantity: `${what} ${billedMs} ms @ ${memoryMb} MB = ${gbSeconds.toFixed(6)} GB-s`,
-      usdPerUnit: gbSeconds * PRICES.lambdaArmPerGbSecond,
-    },
+    line('API Gateway HTTP API request', '1', PRICES.httpApiPerRequest),
+    line('Lambda request', '1', PRICES.lambdaPerRequest),
+    line(`Lambda duration (${architecture})`, duration, gbSeconds * PRICES.lambdaArmPerGbSecond),
   ];
 }
 
-/** The crash-safe start: the EventBridge Pipe's request for the build's stream record, and its read of the stream. */
+/** The crash-safe start: the Pipe's request for the build's stream record, and its read of the stream. */
 const pipeStart = (): Line[] => [
-  { item: 'EventBridge Pipes request (the build’s INSERT record, after filtering)', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
-  { item: 'DynamoDB Streams read (GetRecords returning the record)', quantity: '1 read request unit', usdPerUnit: PRICES.dynamoDbStreamsPerReadRequestUnit },
+  line('EventBridge Pipes request (the build’s INSERT record, after filtering)', '1', PRICES.eventBridgePipesPerRequest),
+  line('DynamoDB Streams read (GetRecords returning the record)', '1 read request unit', PRICES.dynamoDbStreamsPerReadRequestUnit),
 ];
 
 function expressExecution(waitMs: number, taskMs: number, prefix = ''): Line[] {
   const increment = PRICES.stepFunctionsExpressBillingIncrementMs;
-  // At least one increment: an execution that ends at once still bills its first 100 ms.
+  // An execution that ends at once still bills its first increment.
   const billedMs = Math.max(increment, Math.ceil((waitMs + taskMs) / increment) * increment);
-  const gbSeconds = (PRICES.stepFunctionsExpressMinimumMb / 1024) * (billedMs / 1000);
+  const mb = PRICES.stepFunctionsExpressMinimumMb;
+  const gbSeconds = (mb / 1024) * (billedMs / 1000);
+  const duration = `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${mb} MB = ${gbSeconds.toFixed(4)} GB-s`;
   return [
-    { item: `${prefix}Step Functions Express request`, quantity: '1', usdPerUnit: PRICES.stepFunctionsExpressPerRequest },
-    {
-      item: `${prefix}Step Functions Express duration`,
-      quantity: `${billedMs} ms (wait ${waitMs} ms + tasks ${Math.round(taskMs)} ms, in ${increment} ms steps) × ${PRICES.stepFunctionsExpressMinimumMb} MB = ${gbSeconds.toFixed(4)} GB-s`,
-      usdPerUnit: gbSeconds * PRICES.stepFunctionsExpressPerGbSecond,
-    },
+    line(`${prefix}Step Functions Express request`, '1', PRICES.stepFunctionsExpressPerRequest),
+    line(`${prefix}Step Functions Express duration`, duration, gbSeconds * PRICES.stepFunctionsExpressPerGbSecond),
   ];
 }
 
 /**
- * A build's one event (`Build Completed` or `Failed`) as deployed: the events pipe's request for
- * the record its filters keep and its stream read, the events workflow's Express execution
- * (per batch of the pipe), its GetItem of the completed build (DynamoDB bills the item's size,
- * not the projected attributes), its PutEvents and each archive log group's ingestion of the event.
+ * A build's one event as deployed: the events pipe's request and stream read, the events workflow's execution (per pipe
+ * batch), its GetItem of the completed build (billed on the item's size, not the projection), its PutEvents, and each
+ * archive log group's ingestion of the event.
  */
 function deployedBuildEvent(inputs: CostInputs): Line[] {
   const { events } = inputs.stack;
   if (events.workflowType !== 'EXPRESS') throw new Error(`the cost model prices an Express events workflow; the stack deploys ${events.workflowType}`);
   const perBatch = 1 / events.pipeBatchSize;
-  const lines: Line[] = [
-    { item: 'events: EventBridge Pipes request (the build’s MODIFY record, after filtering)', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
-    {
-      item: 'events: DynamoDB Streams read (GetRecords returning the record)',
-      quantity: `${perBatch} read request unit (batch size ${events.pipeBatchSize})`,
-      usdPerUnit: perBatch * PRICES.dynamoDbStreamsPerReadRequestUnit,
-    },
-    ...expressExecution(0, ASSUMED_EVENTS_EXECUTION_MS, 'events: ').map((line) => ({
-      ...line,
-      quantity: `${line.quantity}, per batch of ${events.pipeBatchSize}`,
-      usdPerUnit: line.usdPerUnit * perBatch,
-    })),
-  ];
   const itemUnits = Math.max(1, Math.ceil(inputs.buildBytesCompleted / 4096));
   const rru = events.getItemConsistentReads.reduce((sum, consistent) => sum + (consistent ? itemUnits : itemUnits / 2), 0);
-  lines.push({
-    item: 'events: DynamoDB read (the workflow’s GetItem of the build)',
-    quantity: `${rru} RRU (${events.getItemConsistentReads.map((consistent) => (consistent ? 'strongly consistent' : 'eventually consistent')).join(', ')}; build ${inputs.buildBytesCompleted} B)`,
-    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
-  });
+  const consistency = events.getItemConsistentReads.map((consistent) => (consistent ? 'strongly consistent' : 'eventually consistent')).join(', ');
   const entries = events.putEventsEntries.reduce((sum, count) => sum + count, 0) * Math.max(1, Math.ceil(inputs.buildEventBytes / EVENT_CHUNK_BYTES));
-  lines.push({
-    item: 'events: EventBridge custom event (PutEvents)',
-    quantity: `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`,
-    usdPerUnit: entries * PRICES.eventBridgeCustomEventPer64Kb,
-  });
   const gb = (events.logGroupTargets * inputs.buildEventBytes) / BYTES_PER_GB;
-  lines.push({
-    item: 'events: CloudWatch Logs ingestion (the archive rule’s delivery)',
-    quantity: `${events.logGroupTargets} log group × ${inputs.buildEventBytes} B = ${gb.toExponential(3)} GB`,
-    usdPerUnit: gb * PRICES.cloudWatchLogsIngestionPerGb,
-  });
-  return lines;
+  const streamRead = `${perBatch} read request unit (batch size ${events.pipeBatchSize})`;
+  const putEvents = `${entries} (${events.putEventsEntries.length} PutEvents task, ${inputs.buildEventBytes} B event, per 64 KB)`;
+  const ingestion = `${events.logGroupTargets} log group × ${inputs.buildEventBytes} B = ${gb.toExponential(3)} GB`;
+  return [
+    line('events: EventBridge Pipes request (the build’s MODIFY record, after filtering)', '1', PRICES.eventBridgePipesPerRequest),
+    line('events: DynamoDB Streams read (GetRecords returning the record)', streamRead, perBatch * PRICES.dynamoDbStreamsPerReadRequestUnit),
+    ...expressExecution(0, ASSUMED_EVENTS_EXECUTION_MS, 'events: ').map((each) =>
+      line(each.item, `${each.quantity}, per batch of ${events.pipeBatchSize}`, each.usdPerUnit * perBatch),
+    ),
+    reads('events: DynamoDB read (the workflow’s GetItem of the build)', rru, `${consistency}; build ${inputs.buildBytesCompleted} B`),
+    line('events: EventBridge custom event (PutEvents)', putEvents, entries * PRICES.eventBridgeCustomEventPer64Kb),
+    line('events: CloudWatch Logs ingestion (the archive rule’s delivery)', ingestion, gb * PRICES.cloudWatchLogsIngestionPerGb),
+  ];
 }
 
 /**
- * The least one event costs in this design: the pipe's request and stream read for the record,
- * one Express execution at the minimum (one 100 ms increment at 64 MB), one strongly consistent
- * read of an item under 4 KB (the design reads the item, see lib/build-events.ts; an eventually
- * consistent read may not see the write the record reports) and one PutEvents event. No archive.
+ * The least one event costs in this design: the pipe's request and stream read, one Express execution at the minimum, one
+ * strongly consistent read of an item under 4 KB (an eventually consistent one may miss the write the record reports; see
+ * lib/build-events.ts), one event. No archive.
  */
-function floorBuildEvent(): Line[] {
-  return [
-    { item: 'events: EventBridge Pipes request', quantity: '1', usdPerUnit: PRICES.eventBridgePipesPerRequest },
-    { item: 'events: DynamoDB Streams read', quantity: '1 read request unit', usdPerUnit: PRICES.dynamoDbStreamsPerReadRequestUnit },
-    ...expressExecution(0, 0, 'events: '),
-    { item: 'events: DynamoDB read (one item under 4 KB, strongly consistent)', quantity: '1 RRU', usdPerUnit: PRICES.dynamoDbPerReadRequestUnit },
-    { item: 'events: EventBridge custom event', quantity: '1', usdPerUnit: PRICES.eventBridgeCustomEventPer64Kb },
-  ];
-}
+const floorBuildEvent = (): Line[] => [
+  line('events: EventBridge Pipes request', '1', PRICES.eventBridgePipesPerRequest),
+  line('events: DynamoDB Streams read', '1 read request unit', PRICES.dynamoDbStreamsPerReadRequestUnit),
+  ...expressExecution(0, 0, 'events: '),
+  line('events: DynamoDB read (one item under 4 KB, strongly consistent)', '1 RRU', PRICES.dynamoDbPerReadRequestUnit),
+  line('events: EventBridge custom event', '1', PRICES.eventBridgeCustomEventPer64Kb),
+];
 
-/** One build as deployed: the create, its start from the stream, the workflow's writes and execution; no client polls. */
-function deployedBuild(inputs: CostInputs, workflow: 'STANDARD' | 'EXPRESS') {
+/** One build as deployed: the create, its start from the stream, the workflow's writes and execution, its event; no client polls. */
+function deployedBuild(inputs: CostInputs, workflow: WorkflowType) {
   const { stack } = inputs;
   if (inputs.createReadItemBytes.length !== inputs.createReadKeys) {
     throw new Error(`the create read ${inputs.createReadKeys} keys per request; the cost model was given ${inputs.createReadItemBytes.length} item sizes`);
   }
-  const lines = apiAndLambda(stack.createMemoryMb, Math.ceil(inputs.createHandlerMs), stack.architecture, 'create (measured p50)');
   const rru = readUnits(inputs.createReadItemBytes);
-  lines.push({
-    item: 'DynamoDB reads (the create’s BatchGetItem, eventually consistent)',
-    quantity: `${rru} RRU (${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B)`,
-    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
-  });
   const buildWru = writeUnits(inputs.buildBytesAtCreate);
   const putWru = inputs.transactionalCreate ? 2 * buildWru : buildWru;
   const counterWru = inputs.rateCounterBytes === undefined ? 0 : writeUnits(inputs.rateCounterBytes);
   const completeWru = writeUnits(Math.max(inputs.buildBytesAtCreate, inputs.buildBytesCompleted));
   const serviceWru = writeUnits(inputs.serviceBytesAfter);
   const wru = putWru + counterWru + completeWru + serviceWru;
-  lines.push({
-    item: 'DynamoDB writes',
-    quantity: `${wru} WRU (${inputs.transactionalCreate ? 'TransactWriteItems' : 'PutItem'} of the build ${inputs.buildBytesAtCreate} B → ${putWru}; CountBuild UpdateItem ${inputs.rateCounterBytes ?? 0} B → ${counterWru}; CompleteBuild UpdateItem ${inputs.buildBytesCompleted} B → ${completeWru}; the service's last completed runtime ${inputs.serviceBytesAfter} B → ${serviceWru})`,
-    usdPerUnit: wru * PRICES.dynamoDbPerWriteRequestUnit,
-  });
-  lines.push(...pipeStart());
+  const writes = `${wru} WRU (${inputs.transactionalCreate ? 'TransactWriteItems' : 'PutItem'} of the build ${inputs.buildBytesAtCreate} B → ${putWru}; CountBuild UpdateItem ${inputs.rateCounterBytes ?? 0} B → ${counterWru}; CompleteBuild UpdateItem ${inputs.buildBytesCompleted} B → ${completeWru}; the service's last completed runtime ${inputs.serviceBytesAfter} B → ${serviceWru})`;
   const states = happyPathStates();
-  if (workflow === 'STANDARD') {
-    lines.push({
-      item: 'Step Functions Standard state transitions',
-      quantity: `${states.length} (${states.join(' → ')})`,
-      usdPerUnit: states.length * PRICES.stepFunctionsStandardPerTransition,
-    });
-  } else {
-    lines.push(...expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs));
-  }
-  lines.push(...deployedBuildEvent(inputs));
+  const transitions = `${states.length} (${states.join(' → ')})`;
+  const standard = line('Step Functions Standard state transitions', transitions, states.length * PRICES.stepFunctionsStandardPerTransition);
+  const readItems = `${inputs.createReadKeys} items: ${inputs.createReadItemBytes.join(', ')} B`;
+  const lines = [
+    ...apiAndLambda(stack.createMemoryMb, Math.ceil(inputs.createHandlerMs), stack.architecture, 'create (measured p50)'),
+    reads('DynamoDB reads (the create’s BatchGetItem, eventually consistent)', rru, readItems),
+    line('DynamoDB writes', writes, wru * PRICES.dynamoDbPerWriteRequestUnit),
+    ...pipeStart(),
+    ...(workflow === 'STANDARD' ? [standard] : expressExecution(stack.buildWaitSeconds * 1000, inputs.workflowTaskMs)),
+    ...deployedBuildEvent(inputs),
+  ];
   return { workflowType: workflow, usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
 }
 
 /**
- * The least any implementation of this design pays per build: one API request, one Lambda
- * invocation at the minimum billed duration, the reads of exactly the items a create needs, one
- * write of a build that fits in 1 KB and one completing update, the crash-safe start (the pipe's
- * request and its stream read), one Express execution of exactly the configured wait at 64 MB,
- * and the least the build's one event costs (floorBuildEvent).
+ * The least any implementation of this design pays per build: one API request, one invocation at the minimum billed
+ * duration, the reads of exactly the items a create needs, a build that fits in 1 KB and its completing update, the
+ * crash-safe start, one Express execution of exactly the configured wait at 64 MB, and the least the build's event costs.
  */
 function floorBuild(inputs: CostInputs) {
   const { stack } = inputs;
-  const lines = apiAndLambda(stack.createMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed');
   const rru = readUnits(inputs.createReadItemBytes);
-  lines.push({
-    item: 'DynamoDB reads of the items a create needs (eventually consistent)',
-    quantity: `${rru} RRU (${inputs.createReadItemBytes.length} items under 4 KB)`,
-    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
-  });
-  lines.push({
-    item: 'DynamoDB writes',
-    quantity: '2 WRU (the build ≤ 1 KB → 1; its completing update → 1)',
-    usdPerUnit: 2 * PRICES.dynamoDbPerWriteRequestUnit,
-  });
-  lines.push(...pipeStart());
-  lines.push(...expressExecution(stack.buildWaitSeconds * 1000, 0));
-  lines.push(...floorBuildEvent());
+  const lines = [
+    ...apiAndLambda(stack.createMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed'),
+    reads('DynamoDB reads of the items a create needs (eventually consistent)', rru, `${inputs.createReadItemBytes.length} items under 4 KB`),
+    line('DynamoDB writes', '2 WRU (the build ≤ 1 KB → 1; its completing update → 1)', 2 * PRICES.dynamoDbPerWriteRequestUnit),
+    ...pipeStart(),
+    ...expressExecution(stack.buildWaitSeconds * 1000, 0),
+    ...floorBuildEvent(),
+  ];
   return { usdPerMillionBuilds: usdOf(lines) * 1e6, lines: perMillion(lines) };
 }
 
-/** One Status poll as deployed, and its floor: one API request, one Lambda invocation at the minimum billed duration, one eventually consistent read. */
+/** One Status poll as deployed, and its floor: one API request, one invocation at the minimum billed duration, one eventually consistent read. */
 function statusPoll(inputs: CostInputs) {
   if (inputs.statusReadItemBytes.length !== inputs.statusReadKeys) {
     throw new Error(`Status read ${inputs.statusReadKeys} keys per request; the cost model was given ${inputs.statusReadItemBytes.length} item sizes`);
   }
   const { stack } = inputs;
-  const lines = apiAndLambda(stack.statusMemoryMb, Math.ceil(inputs.statusHandlerMs), stack.architecture, 'Status (measured p50)');
   const rru = readUnits(inputs.statusReadItemBytes);
-  lines.push({
-    item: 'DynamoDB reads (Status’s BatchGetItem, eventually consistent)',
-    quantity: `${rru} RRU (${inputs.statusReadKeys} items: ${inputs.statusReadItemBytes.join(', ')} B)`,
-    usdPerUnit: rru * PRICES.dynamoDbPerReadRequestUnit,
-  });
-  const floorLines = apiAndLambda(stack.statusMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed');
-  floorLines.push({ item: 'DynamoDB read (one item, eventually consistent)', quantity: '0.5 RRU', usdPerUnit: 0.5 * PRICES.dynamoDbPerReadRequestUnit });
+  const lines = [
+    ...apiAndLambda(stack.statusMemoryMb, Math.ceil(inputs.statusHandlerMs), stack.architecture, 'Status (measured p50)'),
+    reads('DynamoDB reads (Status’s BatchGetItem, eventually consistent)', rru, `${inputs.statusReadKeys} items: ${inputs.statusReadItemBytes.join(', ')} B`),
+  ];
+  const floorLines = [
+    ...apiAndLambda(stack.statusMemoryMb, LAMBDA_MIN_BILLED_MS, stack.architecture, 'minimum billed'),
+    line('DynamoDB read (one item, eventually consistent)', '0.5 RRU', 0.5 * PRICES.dynamoDbPerReadRequestUnit),
+  ];
   return {
     usdPerMillionPolls: usdOf(lines) * 1e6,
     lines: perMillion(lines),

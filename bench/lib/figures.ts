@@ -1,25 +1,14 @@
 /**
- * The agreed figures of `bench/results.json`: each one's target, the floor it is measured against
- * (described as the bench's code builds it) and whether it is met. One definition for the table
- * `npm run bench` prints and the tables bench/report.ts writes into README.md and bench/README.md,
- * so that a published status is always the bench's own verdict on the committed figures.
+ * The agreed figures of `bench/results.json`: each one's value as published, target ('' for the record), the floor it is
+ * measured against (as the bench's code builds it) and whether it is met. The one place targets and verdicts are defined:
+ * the table `npm run bench` prints and the ones bench/report.ts writes into docs/performance.md and bench/README.md both
+ * come from here, so that a published status is the bench's own verdict.
  */
 
 /** The figures as bench/run.ts writes them to bench/results.json (a partial or older file lacks some). */
 export type Results = Record<string, unknown>;
 
-export interface Figure {
-  /** The key(s) in bench/results.json. */
-  key: string;
-  /** The value as published, from the results. */
-  value(results: Results): string;
-  /** The target as text, or '' when the figure is for the record. */
-  target: string;
-  /** Whether the target is met; undefined when there is no target. */
-  met?(results: Results): boolean;
-  /** What the figure is measured against, as the bench builds it. */
-  floor: string;
-}
+export type Figure = { key: string; value(results: Results): string; target: string; met?(results: Results): boolean; floor: string };
 
 /** The targets of issue 14 (and of the first round where unchanged). */
 export const TARGETS = {
@@ -34,13 +23,13 @@ export const TARGETS = {
   statusPollCostRatio: 1.1,
 } as const;
 
-const num = (results: Results, key: string): number => {
-  const value = results[key];
-  return typeof value === 'number' ? value : Number.NaN;
-};
+const num = (results: Results, key: string): number => (typeof results[key] === 'number' ? results[key] : Number.NaN);
 const has = (results: Results, ...keys: string[]) => keys.every((key) => results[key] !== undefined);
 const usd = (value: number) => `$${value.toFixed(2)}`;
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+const bundle = (results: Results, name: string) => (results.bundle_bytes as Record<string, number> | undefined)?.[name] ?? Number.NaN;
+const bundleRatio = (results: Results) => bundle(results, 'create-build') / bundle(results, 'baseline');
+const coldRatios = (results: Results) => Object.entries((results.cold_init_ratio_by_function ?? {}) as Record<string, number>);
 
 /** The seven keys of the create's BatchGetItem, as bench/lib/seed.ts's createContextKeys lists them. */
 const SEVEN_KEYS = 'the account, the service, 2 function versions, 2 asset versions, the hour’s build count';
@@ -71,28 +60,19 @@ export const FIGURES: Figure[] = [
   },
   {
     key: 'bundle_bytes',
-    value: (r) => {
-      const bytes = (r.bundle_bytes ?? {}) as Record<string, number>;
-      return `create-build ${kb(bytes['create-build'] ?? Number.NaN)} / baseline ${kb(bytes.baseline ?? Number.NaN)} = ${((bytes['create-build'] ?? Number.NaN) / (bytes.baseline ?? Number.NaN)).toFixed(3)}`;
-    },
+    value: (r) => `create-build ${kb(bundle(r, 'create-build'))} / baseline ${kb(bundle(r, 'baseline'))} = ${bundleRatio(r).toFixed(3)}`,
     target: `≤ ${TARGETS.bundleRatio} ×`,
-    met: (r) => {
-      const bytes = (r.bundle_bytes ?? {}) as Record<string, number>;
-      return (bytes['create-build'] ?? Number.NaN) / (bytes.baseline ?? Number.NaN) <= TARGETS.bundleRatio;
-    },
+    met: (r) => bundleRatio(r) <= TARGETS.bundleRatio,
     floor: 'bench/baseline-handler.ts (a DynamoDBDocumentClient and one PutCommand) bundled with the stack’s esbuild options, the SDK bundled',
   },
   {
     key: 'cold_init_ratio_by_function',
     value: (r) =>
-      Object.entries((r.cold_init_ratio_by_function ?? {}) as Record<string, number>)
+      coldRatios(r)
         .map(([name, ratio]) => `${name} ${ratio}`)
         .join('; ') + (has(r, 'cold_init_upload_vs_bare_upload') ? ` (upload-version ÷ the bare upload: ${num(r, 'cold_init_upload_vs_bare_upload')})` : ''),
     target: `each ≤ ${TARGETS.coldInitRatio}`,
-    met: (r) => {
-      const ratios = Object.values((r.cold_init_ratio_by_function ?? {}) as Record<string, number>);
-      return ratios.length > 0 && ratios.every((ratio) => ratio <= TARGETS.coldInitRatio);
-    },
+    met: (r) => coldRatios(r).length > 0 && coldRatios(r).every(([, ratio]) => ratio <= TARGETS.coldInitRatio),
     floor:
       'the baseline bundle’s cold start: a fresh node importing it and serving one PutItem (spawn to response, median, interleaved); for the record, the upload also against bench/upload-floor-handler.ts, its four requests made bare',
   },

@@ -1,10 +1,10 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ItemKey } from '../../lambda/store/keys';
 
 /**
- * DynamoDB's item size in bytes, by its documented rules ("Item sizes and formats"): the UTF-8
- * length of each attribute name plus its value — strings and binaries their byte length, a number
- * about (significant digits / 2) + 1, booleans and nulls 1, lists and maps 3 bytes plus 1 per
- * element plus their contents (map keys counted like attribute names).
+ * DynamoDB's item size in bytes, by its documented rules ("Item sizes and formats"): the UTF-8 length of each attribute name
+ * plus its value — strings and binaries their byte length, a number about (significant digits / 2) + 1, booleans and nulls 1,
+ * lists and maps 3 bytes plus 1 per element plus their contents (map keys counted like attribute names).
  */
 export function itemSize(item: Record<string, AttributeValue>): number {
   let size = 0;
@@ -13,12 +13,8 @@ export function itemSize(item: Record<string, AttributeValue>): number {
 }
 
 function numberSize(text: string): number {
-  const digits = text
-    .replace(/^-/, '')
-    .replace(/[eE].*$/, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
+  // Significant digits: no sign, exponent or decimal point, no leading or trailing zeros.
+  const digits = text.replace(/^-|[eE].*$|\./g, '').replace(/^0+|0+$/g, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
 
@@ -42,3 +38,10 @@ export const writeUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes
 
 /** Read request units of one eventually consistent read of an item (4 KB each, rounded up, halved). */
 export const eventuallyConsistentReadUnits = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096)) / 2;
+
+/** The size of an item as DynamoDB (Local) stores it; throws when there is none. */
+export async function storedItemSize(client: DynamoDBClient, tableName: string, key: ItemKey): Promise<number> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }));
+  if (!Item) throw new Error(`no item ${key.PK} ${key.SK}`);
+  return itemSize(Item);
+}

@@ -2,11 +2,7 @@
 export const PHASES = ['overhead', 'cold-init', 'http', 'lag', 'uploads', 'deploy', 'api-key-auth', 'cost'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/**
- * The phases a run runs: all when `setting` (BENCH_PHASES) is empty, else the named ones in run
- * order, with what they need (`cost` prices what `overhead` and `lag` measure). Throws on an
- * unknown name.
- */
+/** The phases a run runs: all when BENCH_PHASES is empty, else the named ones in run order with what `cost` prices; throws on an unknown name. */
 export function selectedPhases(setting: string | undefined): Set<Phase> {
   if (!setting?.trim()) return new Set(PHASES);
   const named = setting.split(',').map((name) => name.trim());

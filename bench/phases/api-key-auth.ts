@@ -1,103 +1,63 @@
 /**
- * Phase 9: what an API key costs against an auth token. The Status handler (what deploy tools
- * poll) invoked in this process with the same request, authenticated one way and then the other,
- * interleaved (the order alternating): DynamoDB requests per request counted on the handler's own
- * client, and the handler's time. The key is made by the accounts CLI's own command module.
+ * Phase 9: what an API key costs against an auth token. The Status handler invoked in this process
+ * with the same request, authenticated one way and the other, interleaved (the order alternating):
+ * DynamoDB requests counted on the handler's own client, and the handler's time. The key is made
+ * by the accounts CLI's own command module.
  */
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { AccountTable } from '../../lambda/store/accounts';
 import { Table } from '../../lambda/store/table';
-import { type LambdaHttpHandler, lambdaContext } from '../../local/http-adapter';
-import { startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { runAccountsCommand } from '../../scripts/lib/accounts';
-import { countDynamoDbRequests } from '../lib/count';
-import { apiEvent } from '../lib/events';
-import { dynamoDbEndpoint, fail, handlerEnv, report } from '../lib/ipc';
-import { ACCOUNT, BUILDS_PATH, benchSeed, CREATE_FORM } from '../lib/seed';
+import { apiEvent, createInProcess, inProcessHandlers, invoke } from '../lib/events';
+import { measureOnStack } from '../lib/ipc';
+import { ACCOUNT, BUILDS_PATH } from '../lib/seed';
+import { percentile, round } from '../lib/stats';
 
 const ITERATIONS = Number(process.env.BENCH_API_KEY_ITERATIONS ?? 500);
 const WARMUP = Number(process.env.BENCH_API_KEY_WARMUP ?? 100);
 
-export interface ApiKeyAuthSide {
-  handlerMs: number[];
-  /** DynamoDB HTTP attempts per request (retries included). */
-  roundTripsPerRequest: number;
-  /** Commands per request, by name. */
-  commandsPerRequest: Record<string, number>;
-}
+/** Phase 9's figures, as bench/api-key-auth.json holds them. */
+export type ApiKeyAuthFigures = Awaited<ReturnType<typeof measure>>;
 
-export interface ApiKeyAuthResult {
-  route: string;
-  iterations: number;
-  token: ApiKeyAuthSide;
-  apiKey: ApiKeyAuthSide;
-}
-
-async function main(): Promise<void> {
-  const stack = await startLocalStack({
-    seed: benchSeed,
-    dynamoDbEndpoint: dynamoDbEndpoint(),
-    tableName: `bench-api-key-${randomUUID()}`,
-    // The build stays `building`: no workflow write runs during the measurement.
-    buildWaitSeconds: 3600,
-    port: 0,
-    env: handlerEnv(),
-  });
-  const created = await runAccountsCommand(new AccountTable(new Table(stack.documentClient, stack.tableName)), {
-    command: 'create-key',
-    sid: ACCOUNT.sid,
-    json: true,
-  });
+async function measure(stack: LocalStack) {
+  const accounts = new AccountTable(new Table(stack.documentClient, stack.tableName));
+  const created = await runAccountsCommand(accounts, { command: 'create-key', sid: ACCOUNT.sid, json: true });
   const key = created.json as { sid: string; secret: string };
-  const keyAuthorization = `Basic ${Buffer.from(`${key.sid}:${key.secret}`).toString('base64')}`;
-
-  const createHandler = (await import('../../lambda/handlers/create-build')).handler as unknown as LambdaHttpHandler;
-  const statusHandler = (await import('../../lambda/handlers/fetch-build-status')).handler as unknown as LambdaHttpHandler;
-  const { dynamoDb } = await import('../../lambda/store/client');
-  const counter = countDynamoDbRequests(dynamoDb);
-  counter.enabled = false;
-
-  const createEvent = apiEvent('POST', BUILDS_PATH, CREATE_FORM);
-  const build = await createHandler(createEvent, lambdaContext('create-build', createEvent.requestContext.requestId));
-  if (build.statusCode !== 201) throw new Error(`create answered ${build.statusCode}: ${build.body}`);
-  const statusPath = `${BUILDS_PATH}/${(JSON.parse(build.body ?? '{}') as { sid: string }).sid}/Status`;
-
-  const sides = [
-    { name: 'token', authorization: undefined as string | undefined, ms: [] as number[], attempts: 0, commands: new Map<string, number>() },
-    { name: 'apiKey', authorization: keyAuthorization, ms: [] as number[], attempts: 0, commands: new Map<string, number>() },
-  ];
-  const once = async (side: (typeof sides)[number], measured: boolean) => {
+  const { createHandler, statusHandler, counter } = await inProcessHandlers();
+  const statusPath = `${BUILDS_PATH}/${(await createInProcess(createHandler)).sid}/Status`;
+  const side = (name: string, authorization?: string) => ({ name, authorization, ms: [] as number[], attempts: 0, commands: new Map<string, number>() });
+  const token = side('token');
+  const apiKey = side('apiKey', `Basic ${Buffer.from(`${key.sid}:${key.secret}`).toString('base64')}`);
+  const once = async (each: typeof token, measured: boolean) => {
     const event = apiEvent('GET', statusPath);
-    if (side.authorization) event.headers.authorization = side.authorization;
-    const context = lambdaContext('fetch-build-status', event.requestContext.requestId);
+    if (each.authorization) event.headers.authorization = each.authorization;
     counter.reset();
     counter.enabled = measured;
-    const started = performance.now();
-    const response = await statusHandler(event, context);
-    const elapsed = performance.now() - started;
+    const { ms, response } = await invoke(statusHandler, 'fetch-build-status', event);
     counter.enabled = false;
-    if (response.statusCode !== 200) throw new Error(`${side.name}: status answered ${response.statusCode}: ${response.body}`);
+    if (response.statusCode !== 200) throw new Error(`${each.name}: status answered ${response.statusCode}: ${response.body}`);
     if (!measured) return;
-    side.ms.push(elapsed);
-    side.attempts += counter.attempts;
-    for (const [name, n] of counter.commands) side.commands.set(name, (side.commands.get(name) ?? 0) + n);
+    each.ms.push(ms);
+    each.attempts += counter.attempts;
+    for (const [name, n] of counter.commands) each.commands.set(name, (each.commands.get(name) ?? 0) + n);
   };
-  for (let i = 0; i < WARMUP; i++) for (const side of sides) await once(side, false);
-  for (let i = 0; i < ITERATIONS; i++) {
-    const order = i % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) await once(side, true);
-  }
-  const summary = (side: (typeof sides)[number]): ApiKeyAuthSide => ({
-    handlerMs: side.ms,
-    roundTripsPerRequest: side.attempts / ITERATIONS,
-    commandsPerRequest: Object.fromEntries([...side.commands].map(([name, n]) => [name, n / ITERATIONS])),
-  });
-  const result: ApiKeyAuthResult = { route: 'FetchBuildStatus', iterations: ITERATIONS, token: summary(sides[0]!), apiKey: summary(sides[1]!) };
-  await report('result', result);
-  await stack.stop();
-  // The workflow of the one build is still in its one-hour Wait: end the process, not it.
-  process.exit(0);
+  for (let i = 0; i < WARMUP; i++) for (const each of [token, apiKey]) await once(each, false);
+  for (let i = 0; i < ITERATIONS; i++) for (const each of i % 2 === 0 ? [token, apiKey] : [apiKey, token]) await once(each, true);
+  const roundTrips = (each: typeof token) => each.attempts / ITERATIONS;
+  const ratio = (p: number) => round(percentile(apiKey.ms, p) / percentile(token.ms, p), 3);
+  return {
+    route: 'FetchBuildStatus',
+    iterations: ITERATIONS,
+    token_dynamodb_round_trips_per_request: round(roundTrips(token), 3),
+    api_key_dynamodb_round_trips_per_request: round(roundTrips(apiKey), 3),
+    api_key_extra_dynamodb_round_trips: round(roundTrips(apiKey) - roundTrips(token), 3),
+    api_key_commands_per_request: Object.fromEntries([...apiKey.commands].map(([name, n]) => [name, n / ITERATIONS])),
+    api_key_handler_ratio_p50: ratio(50),
+    api_key_handler_ratio_p99: ratio(99),
+    token_handler_p50_ms: round(percentile(token.ms, 50), 3),
+    api_key_handler_p50_ms: round(percentile(apiKey.ms, 50), 3),
+  };
 }
 
-main().catch(fail);
+// The build stays `building`: no workflow write runs during the measurement.
+measureOnStack('api-key', 3600, measure);

@@ -1,14 +1,10 @@
 /**
- * Phase 7 (the client side): version uploads through the local stack over HTTP, against the same
- * bytes put bare into the same S3 server, from this one process (a Node process with the
- * handler's own content store: lambda/store's S3 client and its `put`), interleaved with the
- * order alternating. The orchestrator asks for one size at a time: `warmup`, then `measure`.
+ * Phase 7 (the client side): version uploads through the local stack over HTTP against the same
+ * bytes put bare into the same S3 server, from this one process, interleaved, the order alternating.
  *
- *   upload  POST …/Assets/{ZH}/Versions, the multipart body Twilio's toolkit sends (Path,
- *           Visibility, Content as a file part), on a keep-alive connection, until the whole 201
- *           response is read;
- *   floor   the PutObject the handler sends, by the same code (`ContentStore.put`: same bucket,
- *           a key of the same shape, ContentType, the unreferenced tag, ChecksumSHA256), the
+ *   upload  POST …/Assets/{ZH}/Versions, the multipart body Twilio's toolkit sends, on a keep-alive
+ *           connection, until the whole 201 response is read;
+ *   floor   the PutObject the handler sends, by the handler's own code (`ContentStore.put`), the
  *           SHA-256 computed inside the timer as the handler computes it; until its response.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,20 +14,15 @@ import { performance } from 'node:perf_hooks';
 import { newSid } from '../../lambda/domain/sid';
 import { fail, onRequest, report } from '../lib/ipc';
 import { ASSET_VERSIONS_PATH, AUTHORIZATION, SERVICE, uploadForm } from '../lib/seed';
-import type { UploadStackReady } from './upload-stack';
+import type { StackReady } from './stack';
 
-export interface UploadSamples {
-  bytes: number;
-  /** Upload through the local stack (ms), one per iteration. */
-  uploadMs: number[];
-  /** The bare PutObject (ms), one per iteration. */
-  floorMs: number[];
-  /** Bytes of the multipart body sent per upload. */
-  multipartBytes: number;
-}
+/** Per size: each side's time (ms), one per iteration, and the multipart body's bytes. */
+export type UploadSamples = Awaited<ReturnType<typeof samples>>;
 
-const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as UploadStackReady;
+const target = JSON.parse(process.env.BENCH_UPLOAD_TARGET ?? '{}') as StackReady;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** The toolkit's Accept and User-Agent shape. */
+const TOOLKIT_HEADERS = { accept: 'application/json', 'user-agent': `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}` };
 // The handler's content store, configured from the environment as in the function.
 process.env.S3_ENDPOINT = target.s3Endpoint;
 process.env.CONTENT_BUCKET = target.bucket;
@@ -43,33 +34,17 @@ function upload(body: Buffer, contentType: string): Promise<number> {
   const { hostname, port } = new URL(target.baseUrl);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const outgoing = request(
-      {
-        agent,
-        hostname,
-        port,
-        method: 'POST',
-        path: ASSET_VERSIONS_PATH,
-        headers: {
-          authorization: AUTHORIZATION,
-          'content-type': contentType,
-          'content-length': String(body.length),
-          accept: 'application/json',
-          // The toolkit's User-Agent shape.
-          'user-agent': `@twilio-labs/serverless-api (${platform()} ${arch()}) node/${process.version}`,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const elapsed = performance.now() - started;
-          if (response.statusCode !== 201) reject(new Error(`upload answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
-          else resolve(elapsed);
-        });
-        response.on('error', reject);
-      },
-    );
+    const headers = { authorization: AUTHORIZATION, 'content-type': contentType, 'content-length': String(body.length), ...TOOLKIT_HEADERS };
+    const outgoing = request({ agent, hostname, port, method: 'POST', path: ASSET_VERSIONS_PATH, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const elapsed = performance.now() - started;
+        if (response.statusCode !== 201) reject(new Error(`upload answered ${response.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 500)}`));
+        else resolve(elapsed);
+      });
+      response.on('error', reject);
+    });
     outgoing.on('error', reject);
     outgoing.end(body);
   });
@@ -78,38 +53,26 @@ function upload(body: Buffer, contentType: string): Promise<number> {
 /** The handler's PutObject, bare: same parameters, the checksum computed inside the timer. */
 async function floor(bytes: Buffer): Promise<number> {
   const started = performance.now();
-  await content.put(SERVICE, newSid('ZN'), {
-    bytes,
-    contentType: 'application/octet-stream',
-    sha256Base64: createHash('sha256').update(bytes).digest('base64'),
-  });
+  const sha256Base64 = createHash('sha256').update(bytes).digest('base64');
+  await content.put(SERVICE, newSid('ZN'), { bytes, contentType: 'application/octet-stream', sha256Base64 });
   return performance.now() - started;
 }
 
-async function samples(size: number, iterations: number): Promise<UploadSamples> {
+async function samples({ bytes: size, iterations }: { bytes: number; iterations: number }) {
   const bytes = randomBytes(size);
   const form = uploadForm(bytes);
-  const result: UploadSamples = { bytes: size, uploadMs: [], floorMs: [], multipartBytes: form.body.length };
-  for (let i = 0; i < iterations; i++) {
-    if (i % 2 === 0) {
-      result.uploadMs.push(await upload(form.body, form.contentType));
-      result.floorMs.push(await floor(bytes));
-    } else {
-      result.floorMs.push(await floor(bytes));
-      result.uploadMs.push(await upload(form.body, form.contentType));
-    }
-  }
+  const result = { bytes: size, uploadMs: [] as number[], floorMs: [] as number[], multipartBytes: form.body.length };
+  const viaStack = async () => result.uploadMs.push(await upload(form.body, form.contentType));
+  const bare = async () => result.floorMs.push(await floor(bytes));
+  for (let i = 0; i < iterations; i++) for (const side of i % 2 === 0 ? [viaStack, bare] : [bare, viaStack]) await side();
   return result;
 }
 
-onRequest('warmup', async (data) => {
-  const { bytes, iterations } = data as { bytes: number; iterations: number };
-  await samples(bytes, iterations);
-  await report('warm');
-});
+// Per size, `warmup` iterations discarded, then the measured ones.
 onRequest('measure', async (data) => {
-  const { bytes, iterations } = data as { bytes: number; iterations: number };
-  await report('samples', await samples(bytes, iterations));
+  const { bytes, iterations, warmup } = data as { bytes: number; iterations: number; warmup: number };
+  await samples({ bytes, iterations: warmup });
+  await report('samples', await samples({ bytes, iterations }));
 });
 onRequest('stop', () => {
   agent.destroy();
