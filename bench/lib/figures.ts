@@ -88,7 +88,7 @@ export const FIGURES: Figure[] = [
     value: (r) => `${num(r, 'baseline_rps')} creates/s (stack ${num(r, 'http_rps')}, p99 ${num(r, 'http_p99_ms')} ms)`,
     target: '',
     floor:
-      'for the record: a node:http server making one conditional PutItem of a build-sized item into the stack’s table (the stack process runs those builds’ workflows)',
+      'for the record: a node:http server making one conditional PutItem of a build-sized item into a table of its own on the same DynamoDB Local (no stream reader, no workflow)',
   },
   {
     key: 'completion_lag_p99_ms',
