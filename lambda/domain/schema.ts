@@ -1,5 +1,6 @@
 import validatePackageName from 'validate-npm-package-name';
 import * as z from 'zod/mini';
+import { isRegistrySpec } from './dependency-spec';
 import { RUNTIMES } from './runtime';
 import { BUILD_SID, FUNCTION_OR_ASSET_SID, SERVICE_SID, VERSION_SID } from './sid';
 
@@ -43,9 +44,13 @@ const dependency = z.object(
         error: (issue) => `Invalid Dependencies: '${String(issue.input)}' is not a valid npm package name`,
       }),
     ),
-    version: z
-      .string({ error: 'Invalid Dependencies: each dependency needs a string version' })
-      .check(z.minLength(1, { error: 'Invalid Dependencies: a dependency version cannot be empty' })),
+    version: z.string({ error: 'Invalid Dependencies: each dependency needs a string version' }).check(
+      z.minLength(1, { error: 'Invalid Dependencies: a dependency version cannot be empty' }),
+      z.refine(isRegistrySpec, {
+        error: (issue) =>
+          `Invalid Dependencies: '${String(issue.input)}' is not a version, range or tag of the npm registry (git, file, link, URL and alias specs are not supported)`,
+      }),
+    ),
   },
   { error: 'Invalid Dependencies: each dependency must be an object {"name": ..., "version": ...}' },
 );

@@ -87,6 +87,12 @@ describe('Create Build body: Dependencies', () => {
     ['a number as name', '[{"name":1,"version":"1"}]', 'Invalid Dependencies: each dependency needs a string name'],
     ['an entry that is not an object', '["twilio"]', 'Invalid Dependencies: each dependency must be an object'],
     ['repeated keys', ['[]', '[]'], 'Invalid Dependencies: expected one JSON text'],
+    [
+      'a git spec',
+      '[{"name":"x","version":"git+https://github.com/a/b.git"}]',
+      "Invalid Dependencies: 'git+https://github.com/a/b.git' is not a version, range or tag",
+    ],
+    ['a file spec', '[{"name":"x","version":"file:../x"}]', "Invalid Dependencies: 'file:../x' is not a version, range or tag"],
   ])('rejects %s', (_, value, message) => {
     expect(problem({ FunctionVersions: FV, Dependencies: value })).toMatch(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
