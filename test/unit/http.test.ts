@@ -22,6 +22,7 @@ describe('Basic credentials', () => {
   it.each([
     ['missing', undefined],
     ['another scheme', `Bearer ${ACCOUNT_SID}`],
+    ['not base64', 'Basic !!!'],
     ['no colon', basic(ACCOUNT_SID)],
     ['an empty token', basic(`${ACCOUNT_SID}:`)],
     ['not an account SID', basic('admin:secret')],
