@@ -6,25 +6,27 @@
 import { AccountTable } from '../lambda/store/accounts';
 import { Table } from '../lambda/store/table';
 import { ACCOUNTS_USAGE, AccountsError, parseAccountsArgs, runAccountsCommand } from './lib/accounts';
-import { DEFAULT_STACK, namedTable, openBuildsTable, runAdminScript } from './lib/table';
+import { DEFAULT_STACK, isMainModule, namedTable, openBuildsTable, runAdminCommand, runAdminScript, type ScriptOutput } from './lib/table';
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[], output: ScriptOutput): Promise<void> {
   const command = parseAccountsArgs(argv);
   if (!command) {
-    console.log(ACCOUNTS_USAGE);
+    output.log(ACCOUNTS_USAGE);
     return;
   }
   const opened = await openBuildsTable(namedTable(command.table, ACCOUNTS_USAGE), command.stack ?? DEFAULT_STACK);
   try {
-    const output = await runAccountsCommand(new AccountTable(new Table(opened.documentClient, opened.table)), command);
-    console.log(command.json ? JSON.stringify(output.json, null, 2) : output.text);
+    const result = await runAccountsCommand(new AccountTable(new Table(opened.documentClient, opened.table)), command);
+    output.log(command.json ? JSON.stringify(result.json, null, 2) : result.text);
   } finally {
     opened.close();
   }
 }
 
-runAdminScript(
-  'accounts',
-  () => main(process.argv.slice(2)),
-  (error) => error instanceof AccountsError,
-);
+const known = (error: Error) => error instanceof AccountsError;
+
+/** The command in this process (tests): its exit code, with what it prints written to `output`. */
+export const accountsCommand = (argv: string[], output: ScriptOutput = console): Promise<number> =>
+  runAdminCommand('accounts', () => main(argv, output), known, output);
+
+if (isMainModule(import.meta.url)) runAdminScript('accounts', () => main(process.argv.slice(2), console), known);

@@ -13,6 +13,7 @@
  * run it (unknown function, unreadable event, missing table); 2 for a usage error.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../lambda/routes';
@@ -26,7 +27,8 @@ const USAGE = `Usage: npm run invoke -- <function> <event.json>
 Environment: DYNAMODB_ENDPOINT, TABLE_NAME (default twilio-serverless-builds), SEED_FILE,
   STEPFUNCTIONS_ENDPOINT + STATE_MACHINE_ARN, BUILD_WAIT_SECONDS (default 2).`;
 
-class ToolError extends Error {
+/** A failure of the tool itself (not of the handler): its exit code, 1 or 2 (usage). */
+export class ToolError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
@@ -36,13 +38,14 @@ class ToolError extends Error {
 }
 
 /** The handler entry a command-line name stands for: an entry (`create-build`) or a route id (`CreateBuild`). */
-function resolveEntry(name: string): string {
+export function resolveEntry(name: string): string {
   const entry = ENTRIES.includes(name) ? name : ROUTES.find((route) => route.id.toLowerCase() === name.toLowerCase())?.entry;
   if (!entry) throw new ToolError(`Unknown function "${name}".\n${USAGE}`, 2);
   return entry;
 }
 
-function readEvent(path: string): APIGatewayProxyEventV2 {
+/** The event in a file, checked to be an HTTP API (payload 2.0) event; a ToolError (exit 1) otherwise. */
+export function readEvent(path: string): APIGatewayProxyEventV2 {
   let event: unknown;
   try {
     event = JSON.parse(readFileSync(path, 'utf8'));
@@ -151,11 +154,14 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: Error) => {
-    if (error instanceof ToolError) console.error(error.exitCode === 2 ? error.message : `invoke: ${error.message}`);
-    else console.error(`invoke: ${error.stack ?? error.message}`);
-    process.exit(error instanceof ToolError ? error.exitCode : 1);
-  },
-);
+// Run as a command (npm run invoke), not when imported.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: Error) => {
+      if (error instanceof ToolError) console.error(error.exitCode === 2 ? error.message : `invoke: ${error.message}`);
+      else console.error(`invoke: ${error.stack ?? error.message}`);
+      process.exit(error instanceof ToolError ? error.exitCode : 1);
+    },
+  );
+}

@@ -10,7 +10,17 @@
  */
 import { parseArgs } from 'node:util';
 import { loadSeed, readSeedFile, SeedError, seedItems } from '../local/seed';
-import { DEFAULT_STACK, namedTable, openBuildsTable, runAdminScript, TABLE_OPTIONS_HELP, UsageError } from './lib/table';
+import {
+  DEFAULT_STACK,
+  isMainModule,
+  namedTable,
+  openBuildsTable,
+  runAdminCommand,
+  runAdminScript,
+  type ScriptOutput,
+  TABLE_OPTIONS_HELP,
+  UsageError,
+} from './lib/table';
 
 const USAGE = `Usage: npm run seed -- --file <seed.json> [--table <name> | --stack <name>]
   Writes the seed (accounts, services, functions, assets and their versions; see local/demo-seed.json)
@@ -18,7 +28,8 @@ const USAGE = `Usage: npm run seed -- --file <seed.json> [--table <name> | --sta
   every token stays valid.
 ${TABLE_OPTIONS_HELP}`;
 
-function parse(argv: string[]): { file: string; table: string | undefined; stack: string } {
+/** The arguments; undefined for --help. */
+function parse(argv: string[]): { file: string; table: string | undefined; stack: string } | undefined {
   let values: { file?: string; table?: string; stack?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -30,30 +41,34 @@ function parse(argv: string[]): { file: string; table: string | undefined; stack
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  if (values.help) return undefined;
   if (!values.file) throw new UsageError(`--file is required.\n${USAGE}`);
   return { file: values.file, table: namedTable(values.table, USAGE), stack: values.stack || DEFAULT_STACK };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { file, table: named, stack } = parse(argv);
+async function main(argv: string[], output: ScriptOutput): Promise<void> {
+  const args = parse(argv);
+  if (!args) {
+    output.log(USAGE);
+    return;
+  }
+  const { file, table: named, stack } = args;
   // Validate the whole seed, references included, before writing anything.
   const seed = readSeedFile(file);
   const count = seedItems(seed).length;
   const { table, where, documentClient, close } = await openBuildsTable(named, stack);
   try {
     await loadSeed(documentClient, table, seed);
-    console.log(`Loaded ${count} items from ${file} into table ${table} (${where}).`);
+    output.log(`Loaded ${count} items from ${file} into table ${table} (${where}).`);
   } finally {
     close();
   }
 }
 
-runAdminScript(
-  'seed',
-  () => main(process.argv.slice(2)),
-  (error) => error instanceof SeedError,
-);
+const known = (error: Error) => error instanceof SeedError;
+
+/** The command in this process (tests): its exit code, with what it prints written to `output`. */
+export const seedCommand = (argv: string[], output: ScriptOutput = console): Promise<number> =>
+  runAdminCommand('seed', () => main(argv, output), known, output);
+
+if (isMainModule(import.meta.url)) runAdminScript('seed', () => main(process.argv.slice(2), console), known);

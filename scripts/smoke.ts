@@ -8,6 +8,7 @@
  *
  * Exit code 0 when every step passed, 1 when one failed, 2 for a usage error or a missing spec.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SPEC_PATH, OpenApiSpec, SpecFileError } from './lib/openapi';
 import { formatStep, runSmoke, type SmokeCredentials, type StepResult, smokeUniqueName } from './lib/smoke';
@@ -58,7 +59,8 @@ function baseUrl(flag: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-function parse(argv: string[], env: NodeJS.ProcessEnv): Arguments {
+/** The arguments; undefined for --help. */
+function parse(argv: string[], env: NodeJS.ProcessEnv): Arguments | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -81,10 +83,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Arguments {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  if (values.help) return undefined;
   const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
 
   if (!text('url')) throw new UsageError('--url is required.');
@@ -120,19 +119,40 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): Arguments {
   return { url, uploadUrl, credentials, timeoutSeconds, specPath: text('spec') ?? DEFAULT_SPEC_PATH, json: values.json === true };
 }
 
-async function main(): Promise<number> {
-  let args: Arguments;
+/** Where the command writes: its lines (stdout) and its messages (stderr). */
+export interface SmokeOutput {
+  log(text: string): void;
+  error(text: string): void;
+}
+
+/**
+ * The whole command: parses `argv` (with `env` for the TWILIO_* fallbacks), runs the smoke test,
+ * writes its lines to `output`, and resolves to the exit code (0 passed, 1 a step failed, 2 bad
+ * arguments or no spec). With `handleSignals` (the command), a SIGINT or SIGTERM stops the run
+ * and still cleans up; a second one quits at once.
+ */
+export async function smokeCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output: SmokeOutput = console,
+  options: { handleSignals?: boolean } = {},
+): Promise<number> {
+  let args: Arguments | undefined;
   let spec: OpenApiSpec;
   try {
-    args = parse(process.argv.slice(2), process.env);
+    args = parse(argv, env);
+    if (!args) {
+      output.log(USAGE);
+      return 0;
+    }
     spec = OpenApiSpec.fromFile(args.specPath);
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`${error.message}\n${USAGE}`);
+      output.error(`${error.message}\n${USAGE}`);
       return 2;
     }
     if (error instanceof SpecFileError) {
-      console.error(error.message);
+      output.error(error.message);
       return 2;
     }
     throw error;
@@ -142,17 +162,20 @@ async function main(): Promise<number> {
   const run = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     if (!run.signal.aborted) {
-      console.error(`${signal}: stopping, then deleting what the smoke test made (${signal} again to quit at once)`);
+      output.error(`${signal}: stopping, then deleting what the smoke test made (${signal} again to quit at once)`);
       run.abort(new Error(signal));
       return;
     }
-    console.error(`${signal} again: quitting without cleanup; delete the service ${uniqueName} yourself if it exists`);
+    output.error(`${signal} again: quitting without cleanup; delete the service ${uniqueName} yourself if it exists`);
     process.exit(1);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  if (options.handleSignals) {
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  }
 
-  if (!args.json) console.log(`smoke test of ${args.url} as ${args.credentials.username}`);
+  if (!args.json) output.log(`smoke test of ${args.url} as ${args.credentials.username}`);
+  const json = args.json;
   const steps: StepResult[] = await runSmoke({
     url: args.url,
     uploadUrl: args.uploadUrl,
@@ -162,26 +185,29 @@ async function main(): Promise<number> {
     uniqueName,
     signal: run.signal,
     onStep: (step) => {
-      if (!args.json) console.log(formatStep(step));
+      if (!json) output.log(formatStep(step));
     },
   });
   const passed = steps.filter((step) => step.outcome === 'passed').length;
   const ok = passed === steps.length;
   if (args.json) {
-    console.log(JSON.stringify({ ok, url: args.url, uniqueName, steps }, null, 2));
+    output.log(JSON.stringify({ ok, url: args.url, uniqueName, steps }, null, 2));
   } else {
     const failed = steps.find((step) => step.outcome === 'failed');
-    console.log(ok ? `PASSED: ${passed} of ${steps.length} steps` : `FAILED: ${passed} of ${steps.length} steps passed; first failure: ${failed?.name}`);
+    output.log(ok ? `PASSED: ${passed} of ${steps.length} steps` : `FAILED: ${passed} of ${steps.length} steps passed; first failure: ${failed?.name}`);
   }
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`smoke: unexpected error: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  },
-);
+// Run as a command (npm run smoke), not when imported.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  smokeCommand(process.argv.slice(2), process.env, console, { handleSignals: true }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`smoke: unexpected error: ${(error as Error).stack ?? String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -83,22 +84,43 @@ export async function openBuildsTable(named: string | undefined, stack: string):
   }
 }
 
+/** Where an admin script writes: its result (stdout) and its messages (stderr). */
+export interface ScriptOutput {
+  log(text: string): void;
+  error(text: string): void;
+}
+
 /**
- * Runs an admin script's `main` and exits as every admin script does: 0 on success, 2 with the
- * message for a usage error, 1 otherwise, naming the script. Errors the script expects (`known`,
- * plus a local backend's) are shown by their message alone; others also by their name.
+ * Runs an admin script's `main` and resolves to its exit code, as every admin script answers: 0 on
+ * success, 2 with the message for a usage error, 1 otherwise, naming the script. Errors the script
+ * expects (`known`, plus a local backend's) are shown by their message alone; others also by
+ * their name.
  */
+export async function runAdminCommand(
+  name: string,
+  main: () => Promise<void>,
+  known: (error: Error) => boolean,
+  output: ScriptOutput = console,
+): Promise<number> {
+  try {
+    await main();
+    return 0;
+  } catch (caught) {
+    const error = caught as Error;
+    if (error instanceof UsageError) {
+      output.error(error.message);
+      return 2;
+    }
+    const expected = known(error) || error instanceof LocalBackendError;
+    output.error(`${name}: ${expected ? error.message : `${error.name}: ${error.message}`}`);
+    return 1;
+  }
+}
+
+/** True when the module of `moduleUrl` is the script node was started with (not imported by another). */
+export const isMainModule = (moduleUrl: string): boolean => moduleUrl === pathToFileURL(process.argv[1] ?? '').href;
+
+/** Runs an admin script's `main` as a command: `runAdminCommand`, then exits with its code. */
 export function runAdminScript(name: string, main: () => Promise<void>, known: (error: Error) => boolean): void {
-  main().then(
-    () => process.exit(0),
-    (error: Error) => {
-      if (error instanceof UsageError) {
-        console.error(error.message);
-        process.exit(2);
-      }
-      const expected = known(error) || error instanceof LocalBackendError;
-      console.error(`${name}: ${expected ? error.message : `${error.name}: ${error.message}`}`);
-      process.exit(1);
-    },
-  );
+  void runAdminCommand(name, main, known).then((code) => process.exit(code));
 }

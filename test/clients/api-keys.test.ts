@@ -6,7 +6,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
-import { run, runScript } from '../support/cli';
+import { accountsCommand } from '../../scripts/accounts';
+import { run, runInProcess, runScript } from '../support/cli';
 import { ACCOUNT, OTHER_SERVICE, SERVICE } from '../support/fixtures';
 import { startTestStack } from '../support/stack';
 import { localToolkitClient } from '../support/toolkit';
@@ -15,7 +16,9 @@ import { expectRestException, rejection } from '../support/twilio-node';
 /**
  * Accounts and API keys made with `npm run accounts` (scripts/accounts.ts) work at once against
  * the local stack with the real curl, twilio-node and Twilio's serverless toolkit; a revoked key
- * and a rotated token get 401 on the next request; nothing secret is stored in clear.
+ * and a rotated token get 401 on the next request; nothing secret is stored in clear. The first
+ * account is made by the script in a process of its own (`tsx scripts/accounts.ts`, what `npm run
+ * accounts` runs); the other commands run the same command (`accountsCommand`) in this process.
  */
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/toolkit-project', import.meta.url));
@@ -32,8 +35,14 @@ afterAll(async () => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
-/** `npm run accounts -- …` against this file's table on the run's DynamoDB Local. */
-const accountsCli = (args: string[]) => runScript('scripts/accounts.ts', args, { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'), TABLE_NAME: stack.tableName });
+/** The environment `npm run accounts` is given: this file's table on the run's DynamoDB Local. */
+const accountsEnv = () => ({ DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'), TABLE_NAME: stack.tableName });
+
+/** `npm run accounts -- …`, in this process, with TABLE_NAME and DYNAMODB_ENDPOINT set as `accountsEnv` says. */
+async function accountsCli(args: string[]) {
+  Object.assign(process.env, accountsEnv());
+  return runInProcess(accountsCommand, args);
+}
 
 /** Runs a command that must succeed with --json, and returns its JSON. */
 async function accounts<T = Record<string, string>>(...args: string[]): Promise<T> {
@@ -61,8 +70,10 @@ describe('npm run accounts: a new account and API key work at once', () => {
   let account: { sid: string; auth_token: string };
   let key: { sid: string; secret: string; account_sid: string };
 
-  it('create prints an AC SID and a token once; create-key an SK SID and a secret; curl authenticates with both', async () => {
-    account = await accounts('create', '--name', 'Platform team');
+  it('create (the script itself, as npm run accounts runs it) prints an AC SID and a token once; create-key an SK SID and a secret; curl authenticates with both', async () => {
+    const made = await runScript('scripts/accounts.ts', ['create', '--name', 'Platform team', '--json'], accountsEnv());
+    expect(made.code, made.stderr).toBe(0);
+    account = JSON.parse(made.stdout);
     expect(account).toMatchObject({
       sid: expect.stringMatching(/^AC[0-9a-f]{32}$/),
       auth_token: expect.stringMatching(/^[0-9a-f]{32}$/),

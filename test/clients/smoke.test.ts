@@ -5,18 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
+import { accountsCommand } from '../../scripts/accounts';
 import { STEP_NAMES } from '../../scripts/lib/smoke';
-import { type Run, run, runScript } from '../support/cli';
+import { smokeCommand } from '../../scripts/smoke';
+import { type Run, run, runInProcess } from '../support/cli';
 import { ACCOUNT } from '../support/fixtures';
 import { expectSameStore, type Snapshot, snapshot } from '../support/resources';
 import { startTestStack } from '../support/stack';
 
 /**
- * `npm run smoke` (scripts/smoke.ts) as a child process against the local stack, with the seeded
- * account: every step passes and nothing it made is left; and the ways it must fail — a wrong
- * token, bad arguments, answers that break the spec (through a proxy that edits them), a build
- * that never completes or fails, and a run stopped by SIGTERM — each with exit 1 (2 for bad
- * arguments), the failing step named, and the cleanup still run.
+ * `npm run smoke` (scripts/smoke.ts) against the local stack, with the seeded account: every step
+ * passes and nothing it made is left; and the ways it must fail — a wrong token, bad arguments,
+ * answers that break the spec (through a proxy that edits them), a build that never completes or
+ * fails, and a run stopped by SIGTERM — each with exit 1 (2 for bad arguments), the failing step
+ * named, and the cleanup still run. Two runs are child processes, `npm run smoke` itself and the
+ * one stopped by a signal; the others run the same command (`smokeCommand`) in this process.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +35,10 @@ afterAll(async () => {
 });
 
 const credentials = (token = ACCOUNT.auth_token): string[] => ['--account', ACCOUNT.sid, '--token', token];
-const smoke = (args: string[]): Promise<Run> => runScript('scripts/smoke.ts', args, {}, TWILIO_ENV);
+/** The smoke's environment: this process's, without a developer's own TWILIO_* variables. */
+const SMOKE_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !TWILIO_ENV.includes(name)));
+/** `npm run smoke -- …`, in this process. */
+const smoke = (args: string[]): Promise<Run> => runInProcess((argv, output) => smokeCommand(argv, SMOKE_ENV, output), args);
 
 /**
  * What is stored, less the account's builds-per-hour counters: a build counts in its hour by
@@ -72,15 +78,6 @@ describe('npm run smoke against the local stack', { timeout: 120_000 }, () => {
     expect(passedLine(result.stdout, 'cleanup')).toMatch(/deleted service ZS[0-9a-f]{32} and everything under it \(204, 404, /);
     expect(result.stdout).toContain(`PASSED: ${STEP_NAMES.length} of ${STEP_NAMES.length} steps`);
     expectSameStore(before, await storeWithoutCounters());
-  });
-
-  it('--json prints one document of every step, all passed', async () => {
-    const result = await smoke(['--url', stack.baseUrl, ...credentials(), '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { ok: boolean; steps: { name: string; outcome: string; statuses: number[] }[] };
-    expect(report.ok).toBe(true);
-    expect(report.steps.map((step) => [step.name, step.outcome])).toEqual(STEP_NAMES.map((name) => [name, 'passed']));
-    expect(report.steps[0]!.statuses).toEqual([201]);
   });
 
   it('with a wrong token fails at "create service" (401, named), exit 1, and writes nothing', async () => {
@@ -203,15 +200,19 @@ async function smokeThrough(rules: ProxyRule[], args: string[] = []): Promise<Ru
 const BUILD_STATUS = /^\/v1\/Services\/ZS[0-9a-f]{32}\/Builds\/ZB[0-9a-f]{32}\/Status$/;
 
 describe('npm run smoke: where it sends what', { timeout: 120_000 }, () => {
-  it('sends the two version uploads, and only them, to --upload-url', async () => {
+  it('sends the two version uploads, and only them, to --upload-url; --json prints one document of every step, all passed', async () => {
     const uploads = await startProxy(stack.baseUrl);
     try {
-      const result = await smoke(['--url', stack.baseUrl, '--upload-url', `${uploads.url}/`, ...credentials()]);
+      const result = await smoke(['--url', stack.baseUrl, '--upload-url', `${uploads.url}/`, ...credentials(), '--json']);
       expect(result.code, result.stdout + result.stderr).toBe(0);
       expect(uploads.seen.map((seen) => seen.request.replace(/[0-9a-f]{32}/g, '…'))).toEqual([
         'POST /v1/Services/ZS…/Functions/ZH…/Versions',
         'POST /v1/Services/ZS…/Assets/ZH…/Versions',
       ]);
+      const report = JSON.parse(result.stdout) as { ok: boolean; steps: { name: string; outcome: string; statuses: number[] }[] };
+      expect(report.ok).toBe(true);
+      expect(report.steps.map((step) => [step.name, step.outcome])).toEqual(STEP_NAMES.map((name) => [name, 'passed']));
+      expect(report.steps[0]!.statuses).toEqual([201]);
     } finally {
       await stopProxy(uploads.server);
     }
@@ -235,8 +236,8 @@ describe('npm run smoke: where it sends what', { timeout: 120_000 }, () => {
   });
 
   it('passes every step with an API key of the account made by npm run accounts, exit 0', async () => {
-    const accounts = (args: string[]) =>
-      runScript('scripts/accounts.ts', [...args, '--json'], { DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint, TABLE_NAME: stack.tableName });
+    // npm run accounts, in this process: the stack set DYNAMODB_ENDPOINT to its DynamoDB Local.
+    const accounts = (args: string[]) => runInProcess(accountsCommand, [...args, '--json', '--table', stack.tableName]);
     const created = await accounts(['create-key', ACCOUNT.sid, '--name', 'smoke']);
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout) as { sid: string; secret: string };

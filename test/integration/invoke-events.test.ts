@@ -8,9 +8,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FALLBACK_ENTRY, matchRoute, ROUTES } from '../../lambda/routes';
 import { keys } from '../../lambda/store/keys';
+import { type LocalBackend, startLocalBackend } from '../../local/backend';
+import { type LambdaHttpHandler, lambdaContext } from '../../local/http-adapter';
 import { loadSeed, readSeedFile } from '../../local/seed';
 import { ensureTable } from '../../local/table';
 import { DEMO_SEED_FILE, demoSids, EXAMPLE_BUILD_SID, putExampleBuild } from '../../scripts/example-build';
+import { readEvent as readEventFile, ToolError } from '../../scripts/invoke';
 import { run, runScript } from '../support/cli';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,11 +38,26 @@ interface Printed {
 
 let dynamoDb: DynamoDBClient;
 let documentClient: DynamoDBDocumentClient;
-beforeAll(() => {
+/** What `npm run invoke` starts around a handler, here once for every event: the demo table, in process. */
+let backend: LocalBackend;
+beforeAll(async () => {
   dynamoDb = new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint') });
   documentClient = DynamoDBDocumentClient.from(dynamoDb);
+  const tableName = `invoke-${randomUUID()}`;
+  backend = await startLocalBackend({
+    tableName,
+    dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    seed: readSeedFile(DEMO_SEED_FILE),
+    buildWaitSeconds: 0,
+    log: () => undefined,
+  });
+  // As on Lambda (and in npm run invoke): the handlers read their configuration when first imported.
+  Object.assign(process.env, backend.env);
 });
-afterAll(() => dynamoDb?.destroy());
+afterAll(async () => {
+  await backend?.stop();
+  dynamoDb?.destroy();
+});
 
 /** A table of its own for one event: the demo seed and the example build the events name. */
 async function demoTable(): Promise<string> {
@@ -98,35 +116,68 @@ describe('events/', () => {
   });
 });
 
-describe.concurrent('npm run invoke -- <function> events/<file>', () => {
+/**
+ * Each event as `npm run invoke -- <function> events/<file>` runs it, in this process: the same
+ * handler module, the event file as it is, a Lambda context, the demo seed and the example build
+ * (put again before each event, as each run of the tool starts from it). The tool itself, around
+ * the handler, is run as a process below.
+ */
+describe('events/<file> invoked on its function', () => {
   it.each(eventFiles)('%s produces the status events/expected.json documents', async (file) => {
     const expected = manifest[file] as Expectation | undefined;
     expect(expected, `${file} has no entry in events/${MANIFEST}`).toBeDefined();
+    const tableName = backend.env.TABLE_NAME;
+    expect(await putExampleBuild(documentClient, tableName)).toBeDefined();
+    const { handler } = (await import(`../../lambda/handlers/${expected!.function}.ts`)) as { handler: LambdaHttpHandler };
+    const result = await handler(readEventFile(join(EVENTS, file)), lambdaContext(expected!.function));
+    expect(typeof result).toBe('object');
+    const response = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
+    const body = response.body
+      ? (JSON.parse(response.isBase64Encoded ? Buffer.from(response.body, 'base64').toString('utf8') : response.body) as Printed['body'])
+      : null;
+    expect(response.statusCode, JSON.stringify(body)).toBe(expected!.status);
+    expect(response.headers?.['Twilio-Request-Id']).toBeTruthy();
+
+    if (expected!.function === 'create-build' && expected!.status === 201) {
+      expect(body?.sid).toMatch(/^ZB[0-9a-f]{32}$/);
+      expect(body?.status).toBe('building');
+      await backend.stepFunctions?.drain();
+      expect(await getBuild(tableName, body!.sid!)).toMatchObject({ status: 'completed' });
+    }
+    if (expected!.function === 'delete-build' && expected!.status === 204) {
+      expect(await getBuild(tableName, EXAMPLE_BUILD_SID)).toBeUndefined();
+    }
+    if (['fetch-build', 'fetch-build-status'].includes(expected!.function) && expected!.status === 200) {
+      expect(body?.sid).toBe(EXAMPLE_BUILD_SID);
+    }
+    if (expected!.status >= 400) expect(body?.code).toEqual(expect.any(Number));
+  });
+
+  it('refuses an unreadable or foreign event file, naming it (the tool exits 1)', () => {
+    expect(() => readEventFile('events/no-such-event.json')).toThrow(ToolError);
+    expect(() => readEventFile('events/no-such-event.json')).toThrow('Cannot read event events/no-such-event.json');
+    expect(() => readEventFile(join(EVENTS, MANIFEST))).toThrow('is not an API Gateway HTTP API (payload 2.0) event');
+    expect(() => readEventFile(join(EVENTS, MANIFEST))).toThrow(expect.objectContaining({ exitCode: 1 }));
+  });
+});
+
+describe.concurrent('npm run invoke -- <function> events/<file>, as a process', () => {
+  it('create-build events/create-build.json: prints the response alone on stdout, waits for the build workflow (SUCCEEDED), exit 0', async () => {
     const tableName = await demoTable();
-    const result = await invoke([expected!.function, `events/${file}`], {
+    const result = await invoke(['create-build', 'events/create-build.json'], {
       DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'),
       TABLE_NAME: tableName,
       BUILD_WAIT_SECONDS: '0',
     });
     expect(result.code, result.stderr).toBe(0);
     const printed = JSON.parse(result.stdout) as Printed;
-    expect(printed.statusCode, result.stdout).toBe(expected!.status);
+    expect(printed.statusCode, result.stdout).toBe(201);
     expect(printed.headers['Twilio-Request-Id']).toBeTruthy();
-
-    if (expected!.function === 'create-build' && expected!.status === 201) {
-      // The tool waited for the build's workflow: the build is stored, and completed.
-      expect(printed.body?.sid).toMatch(/^ZB[0-9a-f]{32}$/);
-      expect(printed.body?.status).toBe('building');
-      expect(await getBuild(tableName, printed.body!.sid!)).toMatchObject({ status: 'completed' });
-      expect(result.stderr).toContain('SUCCEEDED');
-    }
-    if (expected!.function === 'delete-build' && expected!.status === 204) {
-      expect(await getBuild(tableName, EXAMPLE_BUILD_SID)).toBeUndefined();
-    }
-    if (['fetch-build', 'fetch-build-status'].includes(expected!.function) && expected!.status === 200) {
-      expect(printed.body?.sid).toBe(EXAMPLE_BUILD_SID);
-    }
-    if (expected!.status >= 400) expect(printed.body?.code).toEqual(expect.any(Number));
+    // The tool waited for the build's workflow: the build is stored, and completed.
+    expect(printed.body?.sid).toMatch(/^ZB[0-9a-f]{32}$/);
+    expect(printed.body?.status).toBe('building');
+    expect(await getBuild(tableName, printed.body!.sid!)).toMatchObject({ status: 'completed' });
+    expect(result.stderr).toContain('SUCCEEDED');
   });
 
   it('fails, with a message, on an unknown function (exit 2)', async () => {
@@ -135,15 +186,6 @@ describe.concurrent('npm run invoke -- <function> events/<file>', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('Unknown function "build-everything"');
     expect(result.stderr).toContain('create-build, list-builds');
-  });
-
-  it('fails, with a message, on an unreadable or foreign event (exit 1)', async () => {
-    const missing = await invoke(['fetch-build', 'events/no-such-event.json']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('Cannot read event events/no-such-event.json');
-    const foreign = await invoke(['fetch-build', `events/${MANIFEST}`]);
-    expect(foreign.code).toBe(1);
-    expect(foreign.stderr).toContain('is not an API Gateway HTTP API (payload 2.0) event');
   });
 
   it('fails, with a message, when DYNAMODB_ENDPOINT has no such table (exit 1)', async () => {

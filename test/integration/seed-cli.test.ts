@@ -10,7 +10,8 @@ import { authenticate } from '../../lambda/http/auth';
 import { parseSeed } from '../../local/seed';
 import { startLocalStack } from '../../local/stack';
 import { ensureTable } from '../../local/table';
-import { run, runScript } from '../support/cli';
+import { seedCommand } from '../../scripts/seed';
+import { run, runInProcess } from '../support/cli';
 
 const ACCOUNT = { sid: 'AC33333333333333333333333333333333', auth_token: 'seedclitoken0123456789abcdef0123' };
 const SERVICE = 'ZS33333333333333333333333333333333';
@@ -27,9 +28,23 @@ const seed = {
 /** Account, service and its unique-name reservation, function, asset and their versions. */
 const SEED_ITEMS = 7;
 
-/** `npm run seed -- …`, with DYNAMODB_ENDPOINT on the run's DynamoDB Local and no TABLE_NAME unless given. */
-const seedCli = (args: string[], env: Record<string, string> = {}) =>
-  runScript('scripts/seed.ts', args, { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'), ...env }, ['TABLE_NAME']);
+/**
+ * `npm run seed -- …` in this process (the same command, `seedCommand`), with DYNAMODB_ENDPOINT on
+ * the run's DynamoDB Local and no TABLE_NAME unless given; the environment is put back after.
+ */
+async function seedCli(args: string[], env: Record<string, string> = {}) {
+  const saved = { DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT, TABLE_NAME: process.env.TABLE_NAME };
+  delete process.env.TABLE_NAME;
+  Object.assign(process.env, { DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'), ...env });
+  try {
+    return await runInProcess(seedCommand, args);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
 
 let dir: string;
 let dynamoDb: DynamoDBClient;
@@ -64,7 +79,8 @@ async function scan(tableName: string): Promise<Record<string, unknown>[]> {
 
 const withoutTokenHash = ({ auth_token_salt: _salt, auth_token_hash: _hash, ...rest }: Record<string, unknown>) => rest;
 
-describe.concurrent('npm run seed -- --file <seed.json> [--table <name>]', () => {
+// One after the other: the in-process runs set TABLE_NAME and DYNAMODB_ENDPOINT in this process's environment.
+describe('npm run seed -- --file <seed.json> [--table <name>]', () => {
   it('loads a seed twice with the same result, and its account then creates a build over HTTP', async () => {
     const tableName = await newTable();
     const file = seedFile('good.json', seed);

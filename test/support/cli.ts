@@ -47,3 +47,27 @@ export function run(command: string, args: string[], env: Record<string, string>
     });
   });
 }
+
+/** Where an in-process command writes (its `console.log` and `console.error`). */
+export interface CommandOutput {
+  log(text: string): void;
+  error(text: string): void;
+}
+
+/**
+ * Runs a script's command in this process (what the script runs when started, with the same
+ * arguments), capturing what it would print to stdout and stderr, line by line, as a `Run`.
+ */
+export async function runInProcess(command: (argv: string[], output: CommandOutput) => Promise<number>, args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await command(args, {
+    log: (text) => {
+      stdout += `${text}\n`;
+    },
+    error: (text) => {
+      stderr += `${text}\n`;
+    },
+  });
+  return { code, stdout, stderr };
+}
