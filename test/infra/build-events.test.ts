@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_EVENTS_DEFINITION_FILE, BUILD_EVENTS_FILTERS, BUILD_EVENTS_INPUT_TEMPLATE, renderBuildEventsDefinition } from '../../lib/build-events';
 import { BuildsStack } from '../../lib/builds-stack';
 import { settingsFromContext } from '../../lib/stack-config';
+import { testApp } from '../support/cdk';
 
-/** The feature flags of cdk.json, so the test synthesizes what `cdk synth` does. */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 const SLOW_HOOK_MS = 180_000;
 
 type Json = Record<string, any>;
@@ -20,7 +19,7 @@ let resources: Record<string, Json>;
 const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 beforeAll(() => {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, stage: 'staging', 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp({ stage: 'staging' });
   stack = new BuildsStack(app, 'TwilioServerlessBuilds', { settings: settingsFromContext(app) });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;

@@ -2,17 +2,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
 import { defineBuildsApp } from '../../lib/builds-app';
 import type { BuildsStack } from '../../lib/builds-stack';
+import { testApp } from '../support/cdk';
 
-/**
+/*
  * One synth with bundling, as `cdk synth` runs it: esbuild (the local one, no Docker) builds
  * every function into an ES module the Lambda runtime can load.
  */
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+
 /** One function per distinct entry of ROUTES (a family's routes share it), plus the fallback. */
 const ENTRIES = [...new Set<string>(ROUTES.map((route) => route.entry)), FALLBACK_ENTRY];
 
@@ -25,11 +26,7 @@ beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'builds-bundle-'));
   // Asset metadata (which the CLI turns on) names each function's bundle directory; the
   // template checks are cdk-nag.test.ts's, so CloudFormation schema validation is skipped here.
-  const app = new App({
-    outdir,
-    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:enable-asset-metadata': true },
-    builtinCloudFormationValidation: false,
-  });
+  const app = testApp({ 'aws:cdk:enable-asset-metadata': true }, { bundle: true, props: { outdir, builtinCloudFormationValidation: false } });
   stack = defineBuildsApp(app);
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(assembly.directory, assembly.getStackArtifact(stack.artifactId).templateFile), 'utf8'));

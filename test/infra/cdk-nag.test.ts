@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Validations } from 'aws-cdk-lib';
+import { type App, type CfnElement, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ROUTES } from '../../lambda/routes';
 import { defineBuildsApp, STACK_ID } from '../../lib/builds-app';
 import type { BuildsStack } from '../../lib/builds-stack';
+import { testApp } from '../support/cdk';
 
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
@@ -18,7 +18,7 @@ afterAll(() => {
 function newApp(context: Record<string, unknown> = {}): App {
   const outdir = mkdtempSync(join(tmpdir(), 'builds-nag-'));
   outdirs.push(outdir);
-  return new App({ outdir, context: { ...CDK_JSON_CONTEXT, ...context, 'aws:cdk:bundling-stacks': [] } });
+  return testApp(context, { props: { outdir } });
 }
 
 /** The functions with access to the content bucket (builds-stack.test.ts checks this against their code). */

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { App, type CfnElement, RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnElement, RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
@@ -8,8 +7,7 @@ import { FALLBACK_ENTRY, ROUTES } from '../../lambda/routes';
 import { BuildsStack } from '../../lib/builds-stack';
 import { Operations } from '../../lib/operations';
 import { settingsFromContext } from '../../lib/stack-config';
-
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+import { testApp } from '../support/cdk';
 
 type Json = Record<string, any>;
 
@@ -19,7 +17,7 @@ const pascalCase = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, _
 
 /** The stack without bundling; `extend` may add constructs before the template is read. */
 function synth(context: Record<string, unknown> = {}, extend?: (stack: BuildsStack) => void) {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp(context);
   const stack = new BuildsStack(app, 'TwilioServerlessBuilds', { settings: settingsFromContext(app) });
   extend?.(stack);
   const template = Template.fromStack(stack);
