@@ -1,46 +1,28 @@
 import { EventEmitter } from 'node:events';
-import { type ClientConfig, createGotClient, TwilioServerlessApiClient } from '@twilio-labs/serverless-api';
+import type { TwilioServerlessApiClient } from '@twilio-labs/serverless-api';
 import { getBuild, listBuilds, triggerBuild, waitForSuccessfulBuild } from '@twilio-labs/serverless-api/dist/api/builds.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../local/stack';
 import { ACCOUNT, ASSET_VERSIONS, FUNCTION_VERSIONS, SERVICE } from '../support/fixtures';
 import { buildItems, createBuild, startTestStack } from '../support/stack';
+import { localToolkitClient, type ToolkitTraffic } from '../support/toolkit';
 
 /**
  * Twilio's serverless toolkit (`@twilio-labs/serverless-api`, the deploy library behind
- * twilio-run): its own `triggerBuild` and `waitForSuccessfulBuild`, unchanged. It has no base-URL
- * option: its got instance gets `prefixUrl` from `getApiUrl(config)`, always
- * `https://serverless[.edge][.region].twilio.com/v1`. So the client's got instance is replaced by
- * one the toolkit's own `createGotClient(config)` builds (same credentials, User-Agent, JSON), with
- * only `prefixUrl` pointed at the local stack. The toolkit's `request()` (retries, concurrency
+ * twilio-run): its own `triggerBuild`, `waitForSuccessfulBuild`, `listBuilds` and `getBuild`,
+ * unchanged. It has no base-URL option, so its requests are moved to the local stack by a got
+ * hook on its own got instance (test/support/toolkit.ts); its `request()` (retries, concurrency
  * limit) and every API function stay as shipped.
  */
 
-type GotClient = ReturnType<typeof createGotClient>;
-
 let stack: LocalStack;
 let apiClient: TwilioServerlessApiClient;
-/** Request bodies and URLs as the toolkit sent them (observed by a got hook, never changed). */
-const sentBodies: string[] = [];
-const sentUrls: string[] = [];
-
-/** A toolkit client whose requests go to `baseUrl` instead of serverless.twilio.com. */
-function localToolkitClient(config: ClientConfig, baseUrl: string, hooks: Record<string, unknown[]> = {}): TwilioServerlessApiClient {
-  const client = new TwilioServerlessApiClient(config);
-  (client as unknown as { client: GotClient }).client = createGotClient(config).extend({ prefixUrl: `${baseUrl}/v1/`, hooks });
-  return client;
-}
+/** What the toolkit sent (observed by got hooks, never changed). */
+let traffic: ToolkitTraffic;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  apiClient = localToolkitClient({ username: ACCOUNT.sid, password: ACCOUNT.auth_token }, stack.baseUrl, {
-    beforeRequest: [
-      (options: { body?: unknown; url?: URL }) => {
-        if (typeof options.body === 'string') sentBodies.push(options.body);
-        if (options.url) sentUrls.push(`${options.url.origin}${options.url.pathname}${options.url.search}`);
-      },
-    ],
-  });
+  ({ client: apiClient, traffic } = localToolkitClient({ username: ACCOUNT.sid, password: ACCOUNT.auth_token }, stack.baseUrl));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -62,7 +44,7 @@ describe('@twilio-labs/serverless-api against the local stack', () => {
     expect(build).toMatchObject({ service_sid: SERVICE, account_sid: ACCOUNT.sid, status: 'building', dependencies: DEPENDENCIES });
 
     // What went over the wire: the toolkit's quoted form, `Dependencies="[...]"`.
-    const sent = new URLSearchParams(sentBodies.at(-1));
+    const sent = new URLSearchParams(traffic.bodies.at(-1));
     expect(sent.get('Dependencies')).toBe(`"${JSON.stringify(DEPENDENCIES)}"`);
     expect(sent.getAll('FunctionVersions')).toEqual(FUNCTION_VERSIONS);
     expect(sent.getAll('AssetVersions')).toEqual(ASSET_VERSIONS);
@@ -94,16 +76,17 @@ describe('@twilio-labs/serverless-api against the local stack', () => {
       const responses = await Promise.all(Array.from({ length: 7 }, () => createBuild(stack, { AssetVersions: ASSET_VERSIONS[0]! })));
       expect(responses.map((response) => response.status)).toEqual(Array(7).fill(201));
     }
-    const before = sentUrls.length;
+    const before = traffic.urls.length;
     const listed = await listBuilds(SERVICE, apiClient);
     const stored = (await buildItems(stack)).map((item) => item.sid as string);
     expect(stored).toHaveLength(51);
     expect(listed.map((build) => build.sid).sort()).toEqual([...stored].sort());
     // Two requests: the relative first page, then meta.next_page_url as given (absolute, with PageToken).
-    const requests = sentUrls.slice(before);
+    const requests = traffic.urls.slice(before);
     expect(requests).toHaveLength(2);
     expect(requests[1]).toContain('PageToken=');
     expect(requests.every((url) => url.startsWith(`${stack.baseUrl}/v1/Services/${SERVICE}/Builds`))).toBe(true);
+    expect(traffic.problems, 'every answer so far valid against the spec').toEqual([]);
   });
 
   it('errors reach the toolkit as got HTTP errors with Twilio error bodies', async () => {
@@ -115,7 +98,7 @@ describe('@twilio-labs/serverless-api against the local stack', () => {
     expect(error?.response?.statusCode).toBe(404);
     expect(error?.response?.body).toMatchObject({ code: 20404, status: 404 });
 
-    const intruder = localToolkitClient({ username: ACCOUNT.sid, password: 'ffffffffffffffffffffffffffffffff' }, stack.baseUrl);
+    const { client: intruder } = localToolkitClient({ username: ACCOUNT.sid, password: 'ffffffffffffffffffffffffffffffff' }, stack.baseUrl);
     const denied = await triggerBuild({ functionVersions: FUNCTION_VERSIONS }, SERVICE, intruder).then(
       () => undefined,
       (rejection: { response?: { statusCode: number; body: unknown } }) => rejection,

@@ -8,6 +8,10 @@ type GotClient = ReturnType<typeof createGotClient>;
 export interface ToolkitTraffic {
   /** `METHOD /path?query` of every request, in order (after retries: each attempt). */
   requests: string[];
+  /** The URL every request went to, in order (on the local stack). */
+  urls: string[];
+  /** Every request body sent as text (a form), in order. */
+  bodies: string[];
   /** Statuses of every response, in order. */
   statuses: number[];
   /** Every way a response differs from the spec's schema for its operation (closed mode). */
@@ -17,25 +21,31 @@ export interface ToolkitTraffic {
 /**
  * Twilio's serverless toolkit (`@twilio-labs/serverless-api`), unchanged, with only the address
  * its HTTP client talks to moved: the toolkit builds `https://serverless.twilio.com/v1/…` and, for
- * uploads, `https://serverless-upload.twilio.com/v1/…`, and follows absolute `next_page_url`s. A
- * got `beforeRequest` hook on its own got instance (made by its own `createGotClient`) rewrites
- * the scheme and host of every request to `baseUrl`, in place (got keeps the Basic credentials in
- * the URL object). An `afterResponse` hook records the traffic and checks every response body
+ * uploads, `https://serverless-upload.twilio.com/v1/…`, and follows absolute `next_page_url`s as
+ * given (those the API made name the stack itself). A got `beforeRequest` hook on its own got
+ * instance (made by its own `createGotClient`) rewrites the scheme and host of every twilio.com
+ * request to `baseUrl`, in place (got keeps the Basic credentials in the URL object), and refuses
+ * any other host. An `afterResponse` hook records the traffic and checks every response body
  * against Twilio's OpenAPI spec.
  */
 export function localToolkitClient(config: ClientConfig, baseUrl: string): { client: TwilioServerlessApiClient; traffic: ToolkitTraffic } {
   const target = new URL(baseUrl);
-  const traffic: ToolkitTraffic = { requests: [], statuses: [], problems: [] };
+  const traffic: ToolkitTraffic = { requests: [], urls: [], bodies: [], statuses: [], problems: [] };
   const client = new TwilioServerlessApiClient(config);
   const got = createGotClient(config).extend({
     hooks: {
       beforeRequest: [
         (options) => {
           const url = options.url as URL;
-          if (!/(^|\.)twilio\.com$/.test(url.hostname)) throw new Error(`The toolkit asked for ${url.href}, not a twilio.com URL`);
-          url.protocol = target.protocol;
-          url.host = target.host;
+          if (/(^|\.)twilio\.com$/.test(url.hostname)) {
+            url.protocol = target.protocol;
+            url.host = target.host;
+          } else if (url.origin !== target.origin) {
+            throw new Error(`The toolkit asked for ${url.href}: neither a twilio.com URL nor one of the local stack`);
+          }
           traffic.requests.push(`${options.method} ${url.pathname}${url.search}`);
+          traffic.urls.push(`${url.origin}${url.pathname}${url.search}`);
+          if (typeof options.body === 'string') traffic.bodies.push(options.body);
         },
       ],
       afterResponse: [
