@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { TABLE_KEY } from '../../lambda/store/keys';
 import { TABLE_STREAM_VIEW_TYPE } from '../../lib/table-stream';
@@ -34,11 +35,39 @@ describe("the local table's stream", () => {
     const before = (await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }))).Table!;
     await ensureTable(dynamoDb, tableName);
     const after = (await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }))).Table!;
-    expect(TABLE_STREAM_VIEW_TYPE).toBe('NEW_AND_OLD_IMAGES');
     expect(after.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: TABLE_STREAM_VIEW_TYPE });
     expect(after.LatestStreamArn).not.toBe(before.LatestStreamArn);
     // Idempotent: a table already right keeps its stream.
     await ensureTable(dynamoDb, tableName);
     expect((await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }))).Table!.LatestStreamArn).toBe(after.LatestStreamArn);
+
+    // What the build events pipe needs of it: an update's record carries the status before and after.
+    const key = { [TABLE_KEY.partitionKey]: { S: 'SERVICE#ZS1' }, [TABLE_KEY.sortKey]: { S: 'BUILD#ZB1' } };
+    await dynamoDb.send(new PutItemCommand({ TableName: tableName, Item: { ...key, status: { S: 'building' } } }));
+    await dynamoDb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET #status = :completed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':completed': { S: 'completed' } },
+      }),
+    );
+    const streams = new DynamoDBStreamsClient({ endpoint: inject('dynamoDbEndpoint') });
+    try {
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: after.LatestStreamArn }));
+      const records = [];
+      for (const shard of StreamDescription?.Shards ?? []) {
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({ StreamArn: after.LatestStreamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
+        records.push(...((await streams.send(new GetRecordsCommand({ ShardIterator }))).Records ?? []));
+      }
+      const modified = records.find((record) => record.eventName === 'MODIFY');
+      expect(modified?.dynamodb?.OldImage?.status).toEqual({ S: 'building' });
+      expect(modified?.dynamodb?.NewImage?.status).toEqual({ S: 'completed' });
+    } finally {
+      streams.destroy();
+    }
   });
 });
