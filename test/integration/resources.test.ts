@@ -495,6 +495,23 @@ describe('uploads', () => {
     expect(await expectJson(await call(stack, 'GET', `/v1/Services/${service.sid}/Assets/${asset.sid}/Versions/${version.sid}`), 200)).toEqual(version);
   });
 
+  it("lists a function's versions and an asset's in the order they were uploaded (the ByParent index sorts by SID)", async () => {
+    const listed = async (family: 'Functions' | 'Assets', parentSid: string) => {
+      const page = await expectJson(await call(stack, 'GET', `/v1/Services/${service.sid}/${family}/${parentSid}/Versions`), 200);
+      return (page[family === 'Functions' ? 'function_versions' : 'asset_versions'] as Created[]).map((version) => version.sid);
+    };
+    for (const [family, name] of [
+      ['Functions', 'ordered'],
+      ['Assets', 'ordered asset'],
+    ] as const) {
+      const parent = await createDeployable(stack, family, service.sid, name);
+      const uploaded: string[] = [];
+      for (const path of ['/c', '/a', '/b'])
+        uploaded.push((await uploadVersion(stack, family, service.sid, parent.sid, { Path: path, Visibility: 'public', Content: path })).sid);
+      expect(await listed(family, parent.sid), family).toEqual(uploaded);
+    }
+  });
+
   it('a version is only found under its own function or asset', async () => {
     const version = await uploadVersion(stack, 'Functions', service.sid, fn.sid, { Path: '/mine', Visibility: 'public', Content: 'x' });
     const otherFn = await createDeployable(stack, 'Functions', service.sid, 'other');
