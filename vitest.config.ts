@@ -33,7 +33,8 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'shared-process', include: SHARED_PROCESS, isolate: false },
+        // Vitest queues projects by name: this one first, so that its long synths are not the run's tail.
+        test: { name: 'infra-and-unit', include: SHARED_PROCESS, isolate: false },
       },
       {
         extends: true,
