@@ -1,17 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { App, type CfnElement, CfnResource } from 'aws-cdk-lib';
+import { type CfnElement, CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { BuildsStack } from '../../lib/builds-stack';
 import { readCfnLintExceptions } from '../../lib/cfn-lint-exceptions';
 import { settingsFromContext } from '../../lib/stack-config';
-
-const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+import { testApp } from '../support/cdk';
 
 type Json = Record<string, any>;
 
 /** The stack without bundling, as `cdk synth` renders it otherwise. */
-const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stack = new BuildsStack(app, 'TwilioServerlessBuilds', { settings: settingsFromContext(app) });
 const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
 const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
