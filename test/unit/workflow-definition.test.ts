@@ -11,7 +11,8 @@ type State = {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   Retry?: { ErrorEquals: string[] }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
+  ResultPath?: string | null;
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
   Choices?: { Or: { StringEquals: string }[]; Next: string }[];
 };
 const definition = renderWorkflowDefinition({ TableName: 'builds', BuildWaitSeconds: '10' });
@@ -117,6 +118,20 @@ describe('the build workflow definition', () => {
   it("takes the build's input from the pipe's batch of one (Pipes hands Step Functions a JSON array)", () => {
     expect(definition.StartAt).toBe('TakeBuildFromBatch');
     expect(states.TakeBuildFromBatch).toMatchObject({ Type: 'Pass', InputPath: '$[0]', Next: 'ReadConfiguration' });
+  });
+
+  it("keeps the build's input through every Task and every Catch, so that the next state (MarkBuildFailed too) can still address the build", () => {
+    const input = Object.keys(
+      workflowInput({ sid: 'ZB1', account_sid: 'AC1', service_sid: 'ZS1', runtime: 'node22', date_created: '2026-11-27T20:00:00.000Z' }),
+    );
+    // A missing ResultPath is "$": the result or the error would replace the input.
+    const keepsInput = (resultPath: string | null | undefined) =>
+      resultPath === null || (typeof resultPath === 'string' && /^\$\.\w+$/.test(resultPath) && !input.includes(resultPath.slice(2)));
+    for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
+      expect(keepsInput(state.ResultPath), `${name} ResultPath ${state.ResultPath}`).toBe(true);
+      for (const caught of state.Catch ?? [])
+        expect(keepsInput(caught.ResultPath), `${name} Catch → ${caught.Next} ResultPath ${caught.ResultPath}`).toBe(true);
+    }
   });
 
   it('retries throttling on every Task and ends failed once retries are exhausted', () => {
