@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { hashSecret, newApiKeySecretHash, newTokenHash } from '../../lambda/domain/credentials';
+import { buildPath, pathSid } from '../../lambda/http/access';
 import { authenticate, parseBasicAuth, verifyApiKey } from '../../lambda/http/auth';
 import { authenticationRequired, internalError, TwilioError, toTwilioError } from '../../lambda/http/errors';
+import type { ApiEvent } from '../../lambda/http/middleware';
 import { baseUrlOf, pageUrl, paths } from '../../lambda/http/urls';
 import { matchRoute } from '../../lambda/routes';
 
@@ -154,6 +156,28 @@ describe('routes', () => {
   it('knows nothing of unknown paths (404)', () => {
     expect(matchRoute('GET', '/v1/Servicez').allowedMethods).toEqual([]);
     expect(matchRoute('GET', `/v1/Services/${service}/Builds/${build}/Status/x`).allowedMethods).toEqual([]);
+  });
+});
+
+describe('path SIDs', () => {
+  const service = `ZS${'0'.repeat(32)}`;
+  const build = `ZB${'0'.repeat(32)}`;
+  const eventWith = (pathParameters: Record<string, string>) => ({ pathParameters, rawPath: '/v1/Services/x' }) as unknown as ApiEvent;
+
+  it("are taken when they have their kind's form", () => {
+    expect(pathSid(eventWith({ ServiceSid: service }), 'ServiceSid')).toBe(service);
+    expect(buildPath(eventWith({ ServiceSid: service, Sid: build }))).toEqual({ serviceSid: service, buildSid: build });
+  });
+
+  // Never a key or an S3 object key made of a caller's text: a malformed SID names nothing (404).
+  it.each([
+    ['a short Service SID', { ServiceSid: 'ZS123' }],
+    ['a Service SID of 2,000 characters', { ServiceSid: `ZS${'0'.repeat(2000)}` }],
+    ['a Build SID as the service', { ServiceSid: build }],
+    ['a Service SID as the build', { ServiceSid: service, Sid: service }],
+    ['a malformed Build SID', { ServiceSid: service, Sid: 'ZB../../x' }],
+  ])('are a 404 when malformed: %s', (_, pathParameters) => {
+    expect(() => buildPath(eventWith(pathParameters))).toThrow(expect.objectContaining({ status: 404, code: 20404 }));
   });
 });
 
