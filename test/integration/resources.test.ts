@@ -527,6 +527,20 @@ describe('uploads', () => {
     expect((content.content as string).length).toBe(text.length);
     expect(content.content).toBe(text);
   });
+  it('reads one file part, the first: a second Content file is not stored, and a Content file after another file is not read (400)', async () => {
+    const twoFiles = (first: string, second: string) => {
+      const form = new FormData();
+      form.append('Path', '/two-files');
+      form.append('Visibility', 'public');
+      form.append(first, new Blob(['first'], { type: 'application/javascript' }), 'first.js');
+      form.append(second, new Blob(['second'], { type: 'application/javascript' }), 'second.js');
+      return call(stack, 'POST', `/v1/Services/${service.sid}/Functions/${fn.sid}/Versions`, { body: form });
+    };
+    const version = await expectJson<Created>(await twoFiles('Content', 'Content'), 201);
+    const content = await expectJson(await call(stack, 'GET', `/v1/Services/${service.sid}/Functions/${fn.sid}/Versions/${version.sid}/Content`), 200);
+    expect(content.content).toBe('first');
+    await expectNothingWritten(stack, async () => expectTwilioError(await twoFiles('Other', 'Content'), 400, 20001, /^Missing required parameter Content/));
+  });
 });
 
 /** A service with a function and an asset, two versions each, and a completed build of all four. */
