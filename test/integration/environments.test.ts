@@ -18,6 +18,7 @@ import {
   environmentsPath,
   expectJson,
   expectNothingWritten,
+  expectRouteWritesNothing,
   expectTwilioError,
   scanAll,
   snapshot,
@@ -472,9 +473,9 @@ describe('authentication and tenant isolation on every route', () => {
   });
 
   it.each(ISOLATION_ORDER.map((route) => [route.id, route] as const))(
-    '%s answers 401 with WWW-Authenticate to a wrong token (for our resources and theirs), and writes nothing',
+    '%s answers 401 with WWW-Authenticate to a wrong token (for our resources and theirs); a POST or DELETE writes nothing',
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         for (const ids of [own, theirs]) {
           const response = await send(route, ids, WRONG_TOKEN);
           expect(response.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
@@ -493,9 +494,9 @@ describe('authentication and tenant isolation on every route', () => {
   };
 
   it.each(ISOLATION_ORDER.map((route) => [route.id, route] as const))(
-    "%s answers 404 / 20404 for another account's service and what is under it (by SID, and the service by unique name), and writes nothing",
+    "%s answers 404 / 20404 for another account's service and what is under it (by SID, and the service by unique name); a POST or DELETE writes nothing",
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         await expect404(route, theirs);
         await expect404(route, { ...theirs, service: 'other' });
         await expect404(route, { ...theirs, service: 'OTHER' });
@@ -506,9 +507,9 @@ describe('authentication and tenant isolation on every route', () => {
   );
 
   it.each(ISOLATION_ORDER.filter((route) => route.path.split('{').length > 2).map((route) => [route.id, route] as const))(
-    "%s answers 404 / 20404 for another account's environment, variable or deployment named under the caller's own service, and writes nothing",
+    "%s answers 404 / 20404 for another account's environment, variable or deployment named under the caller's own service; a POST or DELETE writes nothing",
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         // Their environment (and what is under it) under our service.
         await expect404(route, { ...theirs, service: SERVICE, build: own.build });
         // Our environment, their variable or deployment.

@@ -12,6 +12,7 @@ import {
   createService,
   expectJson,
   expectNothingWritten,
+  expectRouteWritesNothing,
   expectSameStore,
   expectTwilioError,
   getObject,
@@ -302,9 +303,9 @@ describe('authentication and tenant isolation on every route', () => {
   });
 
   it.each(COVERED_ROUTES.map((route) => [route.id, route] as const))(
-    '%s answers 401 with WWW-Authenticate to a wrong token, and writes nothing',
+    '%s answers 401 with WWW-Authenticate to a wrong token; a POST or DELETE writes nothing',
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         const response = await send(route, own, WRONG_TOKEN);
         expect(response.headers.get('www-authenticate')).toBe('Basic realm="Twilio API"');
         await expectTwilioError(response, 401, 20003);
@@ -321,9 +322,9 @@ describe('authentication and tenant isolation on every route', () => {
   };
 
   it.each(WITH_PARAMS.map((route) => [route.id, route] as const))(
-    "%s answers 404 / 20404 for another account's resources (by SID, and its service by unique name), and writes nothing",
+    "%s answers 404 / 20404 for another account's resources (by SID, and its service by unique name); a POST or DELETE writes nothing",
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         await expect404(route, theirs);
         await expect404(route, { ...theirs, service: 'other' });
         await expect404(route, { ...theirs, service: 'OTHER' });
@@ -332,9 +333,9 @@ describe('authentication and tenant isolation on every route', () => {
   );
 
   it.each(WITH_PARAMS.filter((route) => route.path.split('{').length > 2).map((route) => [route.id, route] as const))(
-    "%s answers 404 / 20404 for another account's function, asset, version or build named under the caller's own service, and writes nothing",
+    "%s answers 404 / 20404 for another account's function, asset, version or build named under the caller's own service; a POST or DELETE writes nothing",
     async (_, route) => {
-      await expectNothingWritten(stack, async () => {
+      await expectRouteWritesNothing(stack, route, async () => {
         // Their function, asset, version or build under our service.
         await expect404(route, { ...theirs, service: SERVICE });
         // Our function or asset, their version.
