@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSeedFile } from '../../local/seed';
 import type { LocalStack } from '../../local/stack';
-import { runScript } from '../support/cli';
+import { accountsCommand } from '../../scripts/accounts';
+import { runInProcess } from '../support/cli';
 import { startTestStack } from '../support/stack';
 
 const run = promisify(execFile);
@@ -68,10 +69,9 @@ describe("the README's and the docs' examples, run as copied", () => {
   });
 
   it("API keys: twilio-node with an API key made by npm run accounts lists the account's services", async () => {
-    const created = await runScript('scripts/accounts.ts', ['create-key', seed.accounts[0]!.sid, '--json'], {
-      DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
-      TABLE_NAME: stack.tableName,
-    });
+    // The command npm run accounts runs, in this process (its process is tested in api-keys.test.ts).
+    Object.assign(process.env, { DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint, TABLE_NAME: stack.tableName });
+    const created = await runInProcess(accountsCommand, ['create-key', seed.accounts[0]!.sid, '--json']);
     expect(created.code, created.stderr).toBe(0);
     const key = JSON.parse(created.stdout) as { sid: string; secret: string };
     const output = await runExample(jsExample('docs/accounts-and-api-keys.md', '## Authenticating with an API key'), {
